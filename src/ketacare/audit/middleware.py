@@ -1,0 +1,2 @@
+def RequestContextMiddleware(get_response):
+    return get_response
