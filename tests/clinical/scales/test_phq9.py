@@ -89,7 +89,8 @@ def test_phq9_item_9_positive_is_flagged_even_when_total_is_minimal():
     assert flag.code == "phq9_item9_positive"
     assert "item 9" in flag.message
     assert "C-SSRS" in flag.message
-    assert flag.source is not None and flag.source.key == "S33c"
+    assert flag.source is not None
+    assert flag.source.key == "S33c"
 
 
 def test_severe_total_without_item_9_raises_no_flag():
