@@ -1,0 +1,1 @@
+"""Controlled substances: ledger arithmetic, reconciliation and DEA deadlines (pure)."""

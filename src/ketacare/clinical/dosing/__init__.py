@@ -1,0 +1,1 @@
+"""Dosing: protocols by route, weight-based and fixed-step doses, and session schedules."""
