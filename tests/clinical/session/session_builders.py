@@ -1,10 +1,10 @@
-"""Shared builders for the dosing-session core tests (no database, fixed instants)."""
+"""Shared builders for the dosing-session core tests (no database, fixed instants).
+
+A plain module (not conftest.py) with a unique name so test files can import it directly."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from ketacare.clinical.session.policy import SessionPolicy
 from ketacare.clinical.session.vitals import Vitals, VitalsThresholds
@@ -40,8 +40,3 @@ def make_policy(**overrides) -> SessionPolicy:
     }
     values.update(overrides)
     return SessionPolicy(**values)
-
-
-@pytest.fixture
-def policy() -> SessionPolicy:
-    return make_policy()
