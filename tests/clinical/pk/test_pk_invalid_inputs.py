@@ -30,7 +30,9 @@ def test_every_shipped_model_names_its_source_population_and_routes():
     codes = {m.code for m in list_models()}
     assert codes == {"clements_250", "domino", "kamp_2020", "perez_ruixo_2021"}
     for model in list_models():
-        assert model.source.citation and model.population and model.routes
+        assert model.source.citation
+        assert model.population
+        assert model.routes
         assert set(model.units) == set(model.typical)
     assert get_model("perez_ruixo_2021").metabolite == "noresketamine"
 
