@@ -301,7 +301,9 @@ def _summary(
 ) -> PkSummary:
     peak = int(np.argmax(conc))
     mask = (times >= window[0] - 1e-9) & (times <= window[1] + 1e-9)
-    auc = float(np.trapezoid(conc[mask], times[mask])) / 60.0 if mask.sum() > 1 else 0.0
+    c, t = conc[mask], times[mask]
+    # trapezoid written out: np.trapezoid needs numpy >= 2, pyproject allows 1.26
+    auc = float(np.sum((c[1:] + c[:-1]) * np.diff(t)) / 2.0) / 60.0 if c.size > 1 else 0.0
     above = None if threshold is None else float(np.count_nonzero(conc >= threshold) * step_min)
     return PkSummary(
         cmax_ng_ml=float(conc[peak]),
