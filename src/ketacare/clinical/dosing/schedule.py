@@ -255,6 +255,11 @@ def check_schedule(
 
     if past_dates:
         gap = (on - past_dates[-1]).days
+        # Across a phase change (e.g. last induction session, then first weekly one) the
+        # spacing of the more frequent phase applies, so the label's own schedule passes.
+        last_phase = schedule.phase_for_week(course_week(start_date, past_dates[-1]))
+        if last_phase is not None:
+            spacing_cap = max(spacing_cap, last_phase.max_sessions_per_week)
         need = min_spacing_days(spacing_cap)
         if gap < need:
             blockers.append(
