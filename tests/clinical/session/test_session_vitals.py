@@ -71,20 +71,35 @@ def test_spo2_threshold_outside_a_percentage_is_refused(spo2_min):
     assert error.value.code == "threshold_invalid"
 
 
-def test_unset_predose_bp_limits_fall_back_to_the_esketamine_label_140_over_90():
-    limits = predose_bp_limits(VitalsThresholds(spo2_min_percent=92))
+@pytest.mark.parametrize("esketamine", [True, False])
+def test_unset_predose_bp_limits_fall_back_to_the_esketamine_label_140_over_90(esketamine):
+    limits = predose_bp_limits(VitalsThresholds(spo2_min_percent=92), esketamine=esketamine)
     assert (limits.systolic_max_mmhg, limits.diastolic_max_mmhg) == (140, 90)
     assert limits.from_label_default
     assert limits.source is SPRAVATO_LABEL_BP_SUMMARY
 
 
-def test_clinic_predose_bp_limits_replace_the_label_default():
-    limits = predose_bp_limits(
-        VitalsThresholds(
-            spo2_min_percent=92, predose_systolic_max_mmhg=150, predose_diastolic_max_mmhg=95
-        )
+def test_clinic_predose_bp_limits_replace_the_label_default_for_other_routes():
+    thresholds = VitalsThresholds(
+        spo2_min_percent=92, predose_systolic_max_mmhg=150, predose_diastolic_max_mmhg=95
     )
+    limits = predose_bp_limits(thresholds, esketamine=False)
     assert (limits.systolic_max_mmhg, limits.diastolic_max_mmhg) == (150, 95)
+    assert limits.source is KETACARE_CLINIC_SETTING
+
+
+def test_a_clinic_cannot_loosen_the_esketamine_label_limit_only_tighten_it():
+    looser = VitalsThresholds(
+        spo2_min_percent=92, predose_systolic_max_mmhg=150, predose_diastolic_max_mmhg=95
+    )
+    limits = predose_bp_limits(looser, esketamine=True)
+    assert (limits.systolic_max_mmhg, limits.diastolic_max_mmhg) == (140, 90)
+    assert limits.source is SPRAVATO_LABEL_BP_SUMMARY
+    stricter = VitalsThresholds(
+        spo2_min_percent=92, predose_systolic_max_mmhg=135, predose_diastolic_max_mmhg=85
+    )
+    limits = predose_bp_limits(stricter, esketamine=True)
+    assert (limits.systolic_max_mmhg, limits.diastolic_max_mmhg) == (135, 85)
     assert limits.source is KETACARE_CLINIC_SETTING
 
 

@@ -211,7 +211,7 @@ def _bp_findings(
                 ),
             )
         )
-    limits = predose_bp_limits(thresholds)
+    limits = predose_bp_limits(thresholds, esketamine=ctx.drug is Drug.ESKETAMINE)
     # The label's ">140/90" is strictly greater: 140/90 passes, 141/90 and 140/91 do not.
     if (
         latest.systolic_mmhg > limits.systolic_max_mmhg
@@ -336,7 +336,7 @@ def check_clear(ctx: ClearanceContext, policy: SessionPolicy, *, as_of: datetime
                     "Record who is taking the patient home; the patient must not drive until "
                     "the next day after a restful sleep."
                 ),
-                source=SPRAVATO_LABEL_2019,
+                source=SPRAVATO_LABEL_2019 if esketamine else KETACARE_CLINIC_SETTING,
                 overridable=True,
             )
         )

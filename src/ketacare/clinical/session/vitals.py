@@ -18,8 +18,9 @@ Sources
   * ``spo2_min_percent`` is REQUIRED (no default);
   * heart-rate, respiratory-rate and in-session BP limits are optional (unset = not checked by
     the core; the clinician judges);
-  * the pre-dose BP "needs prescriber decision" limits, when the clinic leaves them unset,
-    fall back to the esketamine label's 140/90 for every route. For IV/IM/SC this is a
+  * the pre-dose BP "needs prescriber decision" limits: for esketamine the label's 140/90
+    (a clinic may set stricter, never looser); for other routes the clinic's limits, and,
+    when the clinic leaves them unset, the esketamine label's 140/90. For IV/IM/SC this is a
     borrowed default, not a racemic-ketamine guideline, and the finding says so.
   * a hard, non-overridable pre-dose BP block is a clinic setting with NO default.
 
@@ -185,25 +186,25 @@ class PredoseBpLimits:
     from_label_default: bool
 
 
-def predose_bp_limits(thresholds: VitalsThresholds) -> PredoseBpLimits:
-    """The pre-dose "needs a prescriber decision" BP limits: the clinic's, or the esketamine
-    label's 140/90 (S2, [V*]) where the clinic left them unset."""
-    if (
-        thresholds.predose_systolic_max_mmhg is None
-        or thresholds.predose_diastolic_max_mmhg is None
-    ):
-        return PredoseBpLimits(
-            systolic_max_mmhg=ESKETAMINE_PREDOSE_SYSTOLIC_MAX_MMHG,
-            diastolic_max_mmhg=ESKETAMINE_PREDOSE_DIASTOLIC_MAX_MMHG,
-            source=SPRAVATO_LABEL_BP_SUMMARY,
-            from_label_default=True,
-        )
-    return PredoseBpLimits(
-        systolic_max_mmhg=thresholds.predose_systolic_max_mmhg,
-        diastolic_max_mmhg=thresholds.predose_diastolic_max_mmhg,
-        source=KETACARE_CLINIC_SETTING,
-        from_label_default=False,
-    )
+def predose_bp_limits(thresholds: VitalsThresholds, *, esketamine: bool) -> PredoseBpLimits:
+    """The pre-dose "needs a prescriber decision" BP limits.
+
+    Esketamine: the label's 140/90 (S2, [V*]), or the clinic's limits where they are stricter
+    (a clinic may not loosen the label). Other routes: the clinic's limits, or the label's
+    140/90 borrowed as the default where the clinic left them unset.
+    """
+    label_sys = ESKETAMINE_PREDOSE_SYSTOLIC_MAX_MMHG
+    label_dia = ESKETAMINE_PREDOSE_DIASTOLIC_MAX_MMHG
+    clinic_sys = thresholds.predose_systolic_max_mmhg
+    clinic_dia = thresholds.predose_diastolic_max_mmhg
+    if clinic_sys is None or clinic_dia is None:
+        return PredoseBpLimits(label_sys, label_dia, SPRAVATO_LABEL_BP_SUMMARY, True)
+    if esketamine and (clinic_sys > label_sys or clinic_dia > label_dia):
+        stricter_sys, stricter_dia = min(clinic_sys, label_sys), min(clinic_dia, label_dia)
+        from_label = (stricter_sys, stricter_dia) == (label_sys, label_dia)
+        source = SPRAVATO_LABEL_BP_SUMMARY if from_label else KETACARE_CLINIC_SETTING
+        return PredoseBpLimits(stricter_sys, stricter_dia, source, from_label)
+    return PredoseBpLimits(clinic_sys, clinic_dia, KETACARE_CLINIC_SETTING, False)
 
 
 def _above(code: str, label: str, value: int, limit: int | None, unit: str) -> Finding | None:
