@@ -1,0 +1,171 @@
+"""Shared fixtures: the people of two clinics (healthchecks' Alice/Bob/Charlie idea) and an
+API client that signs in with a real bearer token.
+
+Clinic A has a prescriber, a nurse, a therapist, front desk, an admin, a researcher and a
+portal patient; clinic B has one prescriber, the outsider every access test tries.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ketacare.accounts.models import Clinic, Role, User
+
+
+@pytest.fixture
+def clinic_a(db) -> Clinic:
+    return Clinic.objects.create(name="Clinic A", rems_certified=True, rems_setting_id="REMS-A")
+
+
+@pytest.fixture
+def clinic_b(db) -> Clinic:
+    return Clinic.objects.create(name="Clinic B")
+
+
+def make_user(clinic: Clinic, role: str, username: str, **extra: Any) -> User:
+    from ketacare.accounts.services import create_user
+
+    if role == Role.PRESCRIBER:
+        extra.setdefault("license_number", f"LIC-{username}")
+        extra.setdefault("license_expiry", timezone.localdate() + timedelta(days=365))
+    return create_user(
+        actor=None,
+        clinic=clinic,
+        username=username,
+        password="correct horse battery",
+        role=role,
+        validate=False,
+        **extra,
+    )
+
+
+@pytest.fixture
+def prescriber(clinic_a) -> User:
+    return make_user(
+        clinic_a, Role.PRESCRIBER, "prescriber_a", first_name="Dana", last_name="Okoye"
+    )
+
+
+@pytest.fixture
+def nurse(clinic_a) -> User:
+    return make_user(clinic_a, Role.NURSE, "nurse_a")
+
+
+@pytest.fixture
+def therapist(clinic_a) -> User:
+    return make_user(clinic_a, Role.THERAPIST, "therapist_a")
+
+
+@pytest.fixture
+def frontdesk(clinic_a) -> User:
+    return make_user(clinic_a, Role.FRONT_DESK, "frontdesk_a")
+
+
+@pytest.fixture
+def clinic_admin(clinic_a) -> User:
+    return make_user(clinic_a, Role.CLINIC_ADMIN, "admin_a")
+
+
+@pytest.fixture
+def researcher(clinic_a) -> User:
+    return make_user(clinic_a, Role.RESEARCHER, "researcher_a")
+
+
+@pytest.fixture
+def outsider(clinic_b) -> User:
+    return make_user(clinic_b, Role.PRESCRIBER, "prescriber_b")
+
+
+@pytest.fixture
+def patient(prescriber):
+    from ketacare.patients.services import register_patient
+
+    return register_patient(
+        actor=prescriber,
+        given_name="Avery",
+        family_name="Alvarez",
+        date_of_birth=date(1980, 5, 17),
+        sex="female",
+        current_episode_onset=date(2025, 6, 1),
+    )
+
+
+@pytest.fixture
+def patient_user(clinic_a, patient) -> User:
+    return make_user(clinic_a, Role.PATIENT, "portal_patient", patient=patient)
+
+
+@pytest.fixture
+def people(prescriber, nurse, therapist, frontdesk, clinic_admin, researcher, patient_user):
+    return {
+        Role.PRESCRIBER: prescriber,
+        Role.NURSE: nurse,
+        Role.THERAPIST: therapist,
+        Role.FRONT_DESK: frontdesk,
+        Role.CLINIC_ADMIN: clinic_admin,
+        Role.RESEARCHER: researcher,
+        Role.PATIENT: patient_user,
+    }
+
+
+class ApiClient:
+    """Calls /api/v1 as one user with a real bearer token; bodies are JSON."""
+
+    def __init__(self, user: User | None) -> None:
+        self.client = Client()
+        self.headers: dict[str, str] = {}
+        if user is not None:
+            from ketacare.accounts.services import issue_api_token
+
+            self.headers["Authorization"] = f"Bearer {issue_api_token(user=user)}"
+
+    def _call(self, method: str, path: str, body: Any = None, **params: Any):
+        url = path if path.startswith("/api/") else f"/api/v1{path}"
+        kwargs: dict[str, Any] = {"headers": self.headers}
+        if body is not None:
+            kwargs["data"] = json.dumps(body, default=str)
+            kwargs["content_type"] = "application/json"
+        elif params:
+            kwargs["data"] = params
+        return getattr(self.client, method)(url, **kwargs)
+
+    def get(self, path: str, **params: Any):
+        return self._call("get", path, **params)
+
+    def post(self, path: str, body: Any = None):
+        return self._call("post", path, body if body is not None else {})
+
+    def patch(self, path: str, body: Any = None):
+        return self._call("patch", path, body if body is not None else {})
+
+
+@pytest.fixture
+def api():
+    return ApiClient
+
+
+@pytest.fixture
+def unchanged():
+    """Snapshot row counts of the given models plus audit write entries; call the result
+    after a refused action to assert nothing was written."""
+    from ketacare.audit.models import AuditEntry
+
+    def counts(models):
+        writes = AuditEntry.objects.exclude(action__in=["read", "refused"]).count()
+        return [m.objects.count() for m in models] + [writes]
+
+    def take(*models):
+        before = counts(models)
+
+        def check() -> None:
+            assert counts(models) == before, "a refused action must write nothing"
+
+        return check
+
+    return take

@@ -19,9 +19,7 @@ def _import_whole_core() -> None:
 def test_every_registered_clinical_constant_is_listed_with_its_source():
     _import_whole_core()
     listed = DOC.read_text(encoding="utf-8")
-    missing = [
-        name for name in REGISTRY if not re.search(rf"`{re.escape(name)}`", listed)
-    ]
+    missing = [name for name in REGISTRY if not re.search(rf"`{re.escape(name)}`", listed)]
     assert missing == [], f"add these constants to docs/clinical-sources.md: {missing}"
 
 

@@ -20,9 +20,7 @@ class ClinicalError(Exception):
 
     code: str = "clinical_error"
 
-    def __init__(
-        self, code: str, message: str, details: Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, code: str, message: str, details: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -45,7 +43,11 @@ class GateBlocked(ClinicalError):
         super().__init__(
             code=first.code if first and len(blockers) == 1 else "gate_blocked",
             message=message
-            or (first.message if first and len(blockers) == 1 else "The action is blocked by clinical safety checks."),
+            or (
+                first.message
+                if first and len(blockers) == 1
+                else "The action is blocked by clinical safety checks."
+            ),
             details={"blockers": [b.as_dict() for b in blockers]},
         )
         self.decision = decision

@@ -74,9 +74,7 @@ class GateDecision:
         """Blockers still standing after ``override`` (non-overridable ones always stand)."""
         if override is None:
             return self.blockers
-        return tuple(
-            b for b in self.blockers if not b.overridable or b.code not in override.codes
-        )
+        return tuple(b for b in self.blockers if not b.overridable or b.code not in override.codes)
 
     def enforce(self, override: Override | None = None) -> tuple[Finding, ...]:
         """Raise ``GateBlocked`` for unresolved blockers; return the blockers overridden."""

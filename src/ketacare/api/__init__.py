@@ -1,0 +1,36 @@
+"""The one NinjaAPI: authentication, error handlers and every app's router under /api/v1."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from ketacare.api import health, tokens
+from ketacare.api.auth import API_AUTH
+from ketacare.api.errors import register_error_handlers
+
+api = NinjaAPI(
+    title="KetaCare API",
+    version="1",
+    description=(
+        "JSON API for ketamine and esketamine therapy clinics. Every error is "
+        '`{"code", "message", "details"}`; clinical gate refusals answer 409 with '
+        "`details.blockers`. Clinical outputs are decision support for licensed clinicians."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+register_error_handlers(api)
+api.add_router("", health.router)
+api.add_router("", tokens.router)
+
+
+def _mount_app_routers() -> None:
+    # Imported here so the app modules load after Django's app registry is ready.
+    from ketacare.patients.api import router as patients_router
+
+    api.add_router("", patients_router)
+
+
+_mount_app_routers()

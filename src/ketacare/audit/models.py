@@ -1,0 +1,172 @@
+"""The audit trail, and the guard that keeps clinical records append-only.
+
+``AuditEntry`` rows are hash-chained: each entry's ``entry_hash`` covers its own content and
+the previous entry's hash, so changing or removing any row breaks every later link and
+``ketacare audit verify`` names the first broken entry. Entries can only be inserted through
+``ketacare.audit.services``; the model refuses updates and deletes (and on PostgreSQL a
+trigger refuses them at the database too, see migration 0002).
+
+``GuardedModel`` is the base for clinical records: raw ``save()`` outside a service write,
+any ``delete()`` and bulk updates raise. Corrections are new rows that supersede old ones.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class ImmutableRecordError(RuntimeError):
+    """Raised when code tries to change or delete a clinical record outside a service."""
+
+
+_service_write = contextvars.ContextVar("ketacare_service_write", default=False)
+
+
+@contextmanager
+def service_write():
+    """Marks the block as a service write: guarded models may be saved inside it."""
+    token = _service_write.set(True)
+    try:
+        yield
+    finally:
+        _service_write.reset(token)
+
+
+def in_service_write() -> bool:
+    return _service_write.get()
+
+
+class GuardedQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        if not in_service_write():
+            raise ImmutableRecordError("Clinical records change only through services.")
+        return super().update(**kwargs)
+
+    def delete(self) -> Any:
+        raise ImmutableRecordError("Clinical records are never deleted; supersede or withdraw.")
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        if not in_service_write():
+            raise ImmutableRecordError("Clinical records are created only through services.")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        if not in_service_write():
+            raise ImmutableRecordError("Clinical records change only through services.")
+        return super().bulk_update(objs, *args, **kwargs)
+
+
+class GuardedModel(models.Model):
+    """Abstract base for patient data: saved only inside ``service_write()``, never deleted."""
+
+    objects = GuardedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not in_service_write():
+            raise ImmutableRecordError(
+                f"{type(self).__name__} is a clinical record: write it through a service."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableRecordError("Clinical records are never deleted; supersede or withdraw.")
+
+
+class ClinicalRecord(GuardedModel):
+    """Common columns: tenancy, who created it and when."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Create"
+    READ = "read", "Read"
+    UPDATE = "update", "Update"
+    WITHDRAW = "withdraw", "Withdraw"
+    SUPERSEDE = "supersede", "Supersede"
+    OVERRIDE = "override", "Override"
+    REFUSED = "refused", "Refused"
+    LOGIN = "login", "Login"
+    LOGIN_FAILED = "login_failed", "Login failed"
+    LOGOUT = "logout", "Logout"
+    EXPORT = "export", "Export"
+
+
+class AuditChainHead(models.Model):
+    """One row; locked while an entry is appended so the chain stays linear."""
+
+    last_hash = models.CharField(max_length=64)
+    last_entry_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit chain head at entry {self.last_entry_id}"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableRecordError("Audit entries are append-only.")
+
+    def delete(self) -> Any:
+        raise ImmutableRecordError("Audit entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=20, blank=True)
+    clinic_id_snapshot = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=64, blank=True)
+    patient_id_snapshot = models.BigIntegerField(null=True, blank=True, db_index=True)
+    summary = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    channel = models.CharField(max_length=10, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return (
+            f"#{self.pk} {self.action} {self.target_type}:{self.target_id} by {self.actor_username}"
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or not kwargs.get("force_insert"):
+            raise ImmutableRecordError("Audit entries are appended through audit.services only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableRecordError("Audit entries are append-only.")

@@ -1,0 +1,66 @@
+"""Reads of the patient record. ``access_patient`` is the only way a view or handler gets a
+patient: it checks permission and clinic, answers the same ``NotFound`` for "absent" and
+"not yours", and audits the read."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from ketacare.access import NotFound
+from ketacare.accounts.models import Role, User
+from ketacare.accounts.permissions import Permission, require_permission
+from ketacare.audit.services import record_read
+from ketacare.patients.models import Patient, WeightMeasurement
+
+
+def access_patient(actor: User, patient_id: int, *, purpose: str = "chart") -> Patient:
+    require_permission(actor, Permission.VIEW_PATIENT)
+    patient = (
+        Patient.objects.filter(pk=patient_id)
+        .filter(clinic_id=actor.clinic_id)
+        .select_related("clinic")
+        .first()
+    )
+    if patient is None:
+        raise NotFound("patient")
+    record_read(actor=actor, target=patient, patient_id=patient.pk, summary=purpose)
+    return patient
+
+
+def access_own_patient(actor: User) -> Patient:
+    """The portal's door: a patient login reaches exactly its own record."""
+    require_permission(actor, Permission.USE_PORTAL)
+    if actor.role != Role.PATIENT or actor.patient_id is None:
+        raise NotFound("patient")
+    patient = Patient.objects.select_related("clinic").get(pk=actor.patient_id)
+    record_read(actor=actor, target=patient, patient_id=patient.pk, summary="portal")
+    return patient
+
+
+def list_patients(
+    actor: User, *, search: str = "", limit: int = 50, offset: int = 0
+) -> tuple[list[Patient], int]:
+    """One page of the clinic's patients; the list request is audited once, not per row."""
+    require_permission(actor, Permission.VIEW_PATIENT)
+    qs: QuerySet[Patient] = Patient.objects.filter(clinic_id=actor.clinic_id)
+    term = search.strip()
+    if term:
+        qs = qs.filter(
+            Q(family_name__icontains=term) | Q(given_name__icontains=term) | Q(mrn__iexact=term)
+        )
+    total = qs.count()
+    page = list(qs.order_by("family_name", "given_name", "id")[offset : offset + limit])
+    record_read(
+        actor=actor,
+        target=("patients.Patient", "list"),
+        summary=f"patient list: {total} matched, {len(page)} shown",
+    )
+    return page, total
+
+
+def latest_weight(patient: Patient) -> WeightMeasurement | None:
+    return (
+        WeightMeasurement.objects.filter(patient=patient, superseded_by__isnull=True)
+        .order_by("-measured_at", "-id")
+        .first()
+    )

@@ -1,0 +1,31 @@
+"""Every KetaCare model is classified: guarded (patient data, saved only by services, never
+deleted) or deliberately mutable (configuration and infrastructure). A new model fails this
+test until someone decides which it is."""
+
+from django.apps import apps
+
+from ketacare.audit.models import AuditEntry, GuardedModel
+
+MUTABLE = {
+    "accounts.Clinic",  # clinic settings, edited by admins (changes audited by services)
+    "accounts.User",  # logins; passwords and last_login change in place
+    "accounts.ApiToken",  # expiring credentials
+    "audit.AuditChainHead",  # the chain's single head row
+}
+APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry"}
+
+
+def test_every_ketacare_model_is_guarded_or_explicitly_mutable():
+    unclassified = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("ketacare."):
+            continue
+        label = model._meta.label
+        if issubclass(model, GuardedModel) or label in MUTABLE | APPEND_ONLY_BY_OWN_RULES:
+            continue
+        unclassified.append(label)
+    assert unclassified == []
+
+
+def test_audit_entries_are_not_guarded_models_but_refuse_changes_themselves():
+    assert not issubclass(AuditEntry, GuardedModel)
