@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from ketacare.apps_registry import CLINIC_APPS
 from ketacare.env import ConfigError, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -44,12 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "ketacare.web",
-    "ketacare.accounts",
-    "ketacare.audit",
-    "ketacare.patients",
-    "ketacare.consent",
-    "ketacare.evaluation",
-    "ketacare.measures",
+    *(f"ketacare.{app}" for app in CLINIC_APPS),
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ketacare.api import health, tokens
 from ketacare.api.auth import API_AUTH
 from ketacare.api.errors import register_error_handlers
+from ketacare.apps_registry import CLINIC_APPS, optional_module
 
 api = NinjaAPI(
     title="KetaCare API",
@@ -27,10 +28,11 @@ api.add_router("", tokens.router)
 
 
 def _mount_app_routers() -> None:
-    # Imported here so the app modules load after Django's app registry is ready.
-    from ketacare.patients.api import router as patients_router
-
-    api.add_router("", patients_router)
+    # Each clinic app with an api.py contributes one router, mounted once, in app order.
+    for app in CLINIC_APPS:
+        module = optional_module(app, "api")
+        if module is not None:
+            api.add_router("", module.router)
 
 
 _mount_app_routers()

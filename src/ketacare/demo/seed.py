@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from ketacare.accounts.models import Clinic, Role, User
 from ketacare.accounts.services import create_user
+from ketacare.apps_registry import CLINIC_APPS, optional_module
 from ketacare.demo.names import ANTIDEPRESSANTS, FAMILY_NAMES, GIVEN_NAMES
 from ketacare.patients import services as patient_services
 
@@ -21,6 +23,17 @@ DEMO_CLINIC_NAME = "KetaCare Demo Clinic"
 DEMO_USERNAMES = ("prescriber", "nurse", "therapist", "frontdesk", "admin", "researcher", "patient")
 DEMO_PATIENT_COUNT = 30
 _DEFAULT_DEMO_PASSWORD = "ketacare-demo"
+
+
+@dataclass
+class DemoContext:
+    """What each app's ``demo.seed_demo(ctx)`` step receives. Steps may add to ``extra``."""
+
+    clinic: Clinic
+    users: dict[str, User]
+    patients: list
+    rng: random.Random
+    extra: dict = field(default_factory=dict)
 
 
 def demo_password() -> str:
@@ -120,7 +133,7 @@ def seed_demo_clinic(*, password: str) -> bool:
         )
         users = _staff(clinic, password)
         patients = _patients(users, rng)
-        create_user(
+        portal_user = create_user(
             actor=None,
             clinic=clinic,
             username="patient",
@@ -131,4 +144,13 @@ def seed_demo_clinic(*, password: str) -> bool:
             patient=patients[0],
             validate=False,
         )
+        ctx = DemoContext(
+            clinic=clinic, users={**users, "patient": portal_user}, patients=patients, rng=rng
+        )
+        # Later parts of the clinic add their history (evaluations, consents, courses,
+        # sessions, assessments, ledger) through their own services, in app order.
+        for app in CLINIC_APPS:
+            step = optional_module(app, "demo")
+            if step is not None:
+                step.seed_demo(ctx)
     return True

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PharmacokineticsConfig(AppConfig):
+    name = "ketacare.pharmacokinetics"
+    label = "pharmacokinetics"
