@@ -7,13 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.permissions import Permission, require_permission
-from ketacare.audit.models import AuditAction, service_write
+from ketacare.audit.models import AuditAction
 from ketacare.audit.services import record_write
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.patients.models import (
@@ -24,6 +23,7 @@ from ketacare.patients.models import (
     Patient,
     WeightMeasurement,
 )
+from ketacare.records import save_validated
 
 DEMOGRAPHIC_FIELDS = (
     "given_name",
@@ -37,27 +37,6 @@ DEMOGRAPHIC_FIELDS = (
     "current_episode_onset",
     "status",
 )
-
-
-def validation_to_clinical(exc: ValidationError) -> InvalidClinicalInput:
-    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    first = next(iter(fields.items()))
-    return InvalidClinicalInput(
-        "invalid_input", f"{first[0]}: {' '.join(first[1])}", {"fields": fields}
-    )
-
-
-def save_validated(obj: Any, *, update_fields: list[str] | None = None) -> None:
-    """full_clean then save inside a service write; model errors become 422-style errors."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise validation_to_clinical(exc) from exc
-    with service_write():
-        if update_fields is None:
-            obj.save(force_insert=True)
-        else:
-            obj.save(update_fields=update_fields)
 
 
 def _not_in_future(when: date | datetime, field: str, now: datetime) -> None:
