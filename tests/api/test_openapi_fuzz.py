@@ -4,6 +4,8 @@ must match the documented schema. Runs against SQLite and PostgreSQL like the re
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -20,6 +22,17 @@ CHECKS = [
     checks.response_schema_conformance,
     checks.response_headers_conformance,
 ]
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection_open():
+    """Django closes connections at request end when not in autocommit, which breaks the
+    test's transaction on PostgreSQL; Django's own test client switches this off the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
