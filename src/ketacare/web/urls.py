@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.sign_out, name="logout"),
+    path("patients/<int:patient_id>/", views.patient_chart, name="patient_chart"),
 ]

@@ -7,9 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.models import Role
+from ketacare.apps_registry import CLINIC_APPS, optional_module
+from ketacare.patients.selectors import access_patient
+from ketacare.web.pages import staff_page
 
 
 class SignInView(LoginView):
@@ -26,7 +30,10 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.PATIENT:
-        return render(request, "web/home.html", {"portal": True})
+        try:
+            return redirect("portal:home")
+        except NoReverseMatch:
+            pass
     return render(request, "web/home.html", {})
 
 
@@ -42,3 +49,17 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
             status=429,
         )
     return render(request, "web/locked_out.html", status=429)
+
+
+@login_required
+@staff_page
+def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The chart: one audited read of the patient, then each app's panels in order."""
+    patient = access_patient(request.user, patient_id, purpose="chart")
+    panels = []
+    for app in CLINIC_APPS:
+        module = optional_module(app, "chart")
+        if module is not None:
+            panels.extend(module.chart_panels(request, patient))
+    panels.sort(key=lambda panel: panel.order)
+    return render(request, "web/patient_chart.html", {"patient": patient, "panels": panels})
