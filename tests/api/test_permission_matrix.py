@@ -24,9 +24,49 @@ OPERATIONS = [
 
 
 @pytest.fixture
-def path_ids(patient):
+def consent_id(clinic_admin, nurse, patient):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ketacare.consent.services import publish_consent_version, sign_consent
+
+    version = publish_consent_version(
+        actor=clinic_admin,
+        route="iv",
+        title="IV consent",
+        body="text",
+        effective_at=timezone.now() - timedelta(days=1),
+        material_change=False,
+    )
+    return sign_consent(
+        actor=nurse, patient=patient, version=version, typed_name=patient.display_name
+    ).pk
+
+
+@pytest.fixture
+def plan_component_id(therapist, patient):
+    from ketacare.careplans.services import ComponentInput, record_plan
+
+    plan = record_plan(
+        actor=therapist,
+        patient=patient,
+        goals=["remission"],
+        components=[
+            ComponentInput(kind="psychotherapy", subkind="integration", description="weekly")
+        ],
+    )
+    return plan.components.get().pk
+
+
+@pytest.fixture
+def path_ids(patient, consent_id, plan_component_id):
     """Ids of clinic A records for every path parameter the API uses."""
-    return {"patient_id": patient.pk}
+    return {
+        "patient_id": patient.pk,
+        "consent_id": consent_id,
+        "component_id": plan_component_id,
+    }
 
 
 def _url(path: str, ids: dict[str, int]) -> str:
