@@ -11,6 +11,7 @@ MUTABLE = {
     "accounts.User",  # logins; passwords and last_login change in place
     "accounts.ApiToken",  # expiring credentials
     "audit.AuditChainHead",  # the chain's single head row
+    "careplans.CarePlanPolicy",  # a clinic setting (integration window); changes audited
 }
 APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry"}
 

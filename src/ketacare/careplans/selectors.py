@@ -1,0 +1,143 @@
+"""Reads of the treatment plan. ``access_plan`` and ``access_component`` check permission and
+clinic, answer the same ``NotFound`` for "absent" and "not yours", and audit the read;
+``access_own_plan`` is the portal's door to the patient's own plan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from ketacare.access import NotFound
+from ketacare.accounts.models import User
+from ketacare.accounts.permissions import Permission, require_permission
+from ketacare.audit.services import record_read
+from ketacare.careplans.models import (
+    CarePlan,
+    CarePlanPolicy,
+    ComponentSubkind,
+    PlanComponent,
+    PlanStatus,
+    PsychotherapySession,
+)
+from ketacare.clinical.careplan import IntegrationCheck, check_integration_sessions
+from ketacare.clinical.careplan import integration_gaps as _integration_gaps
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import access_own_patient
+
+
+def _current_plan(patient_id: int) -> CarePlan | None:
+    return (
+        CarePlan.objects.filter(patient_id=patient_id, status=PlanStatus.ACTIVE)
+        .select_related("patient", "supersedes")
+        .prefetch_related(
+            Prefetch("components", queryset=PlanComponent.objects.select_related("owner"))
+        )
+        .first()
+    )
+
+
+def access_plan(actor: User, patient_id: int) -> CarePlan:
+    """The patient's current plan version with its components and owners."""
+    require_permission(actor, Permission.VIEW_PATIENT)
+    exists = Patient.objects.filter(pk=patient_id).filter(clinic_id=actor.clinic_id).exists()
+    if not exists:
+        raise NotFound("patient")
+    plan = _current_plan(patient_id)
+    if plan is None:
+        raise NotFound("care plan")
+    record_read(actor=actor, target=plan, patient_id=patient_id, summary="care plan")
+    return plan
+
+
+def find_current_plan(actor: User, patient: Patient) -> CarePlan | None:
+    """The current plan of a patient the caller already accessed, or ``None`` (audited)."""
+    require_permission(actor, Permission.VIEW_PATIENT)
+    if patient.clinic_id != actor.clinic_id:
+        raise NotFound("patient")
+    plan = _current_plan(patient.pk)
+    if plan is not None:
+        record_read(actor=actor, target=plan, patient_id=patient.pk, summary="care plan")
+    return plan
+
+
+def access_component(actor: User, component_id: int) -> PlanComponent:
+    require_permission(actor, Permission.VIEW_PATIENT)
+    component = (
+        PlanComponent.objects.filter(pk=component_id)
+        .filter(clinic_id=actor.clinic_id)
+        .select_related("plan", "owner")
+        .first()
+    )
+    if component is None:
+        raise NotFound("plan component")
+    record_read(
+        actor=actor, target=component, patient_id=component.plan.patient_id, summary="plan item"
+    )
+    return component
+
+
+def access_own_plan(actor: User) -> tuple[Patient, CarePlan | None]:
+    """The portal patient and their current plan (``None`` before the team writes one)."""
+    patient = access_own_patient(actor)
+    plan = _current_plan(patient.pk)
+    if plan is not None:
+        record_read(actor=actor, target=plan, patient_id=patient.pk, summary="portal plan")
+    return patient, plan
+
+
+def get_integration_window_days(clinic_id: int) -> int | None:
+    """The clinic's chosen N for "integration session within N days after each dose", or
+    ``None`` when the clinic has not switched the rule on (the default: no cited N exists)."""
+    policy = CarePlanPolicy.objects.filter(clinic_id=clinic_id).first()
+    return policy.integration_window_days if policy else None
+
+
+def integration_session_dates(patient: Patient) -> list[date]:
+    return list(
+        PsychotherapySession.objects.filter(
+            patient=patient, subkind=ComponentSubkind.INTEGRATION
+        ).values_list("held_on", flat=True)
+    )
+
+
+def _local_dates(times: Iterable[datetime]) -> list[date]:
+    # The clinic's calendar day of each dose (settings TIME_ZONE), not the UTC day.
+    return [timezone.localdate(t) for t in times]
+
+
+def integration_gaps(
+    patient: Patient,
+    dose_times: Iterable[datetime],
+    integration_session_dates: Iterable[date],
+    window_days: int,
+    *,
+    as_of: datetime | None = None,
+) -> tuple[IntegrationCheck, ...]:
+    """Doses of ``patient`` with no integration session within ``window_days`` after them
+    (the clinic's policy window; the dose day counts as day 0)."""
+    today = timezone.localdate(as_of) if as_of else timezone.localdate()
+    return _integration_gaps(
+        _local_dates(dose_times),
+        list(integration_session_dates),
+        window_days=window_days,
+        as_of=today,
+    )
+
+
+def integration_checks_for(
+    patient: Patient, *, dose_times: Iterable[datetime], as_of: datetime | None = None
+) -> tuple[IntegrationCheck, ...]:
+    """Every dose's integration status under the clinic's policy; empty when the rule is off."""
+    window = get_integration_window_days(patient.clinic_id)
+    if window is None:
+        return ()
+    today = timezone.localdate(as_of) if as_of else timezone.localdate()
+    return check_integration_sessions(
+        _local_dates(dose_times),
+        integration_session_dates(patient),
+        window_days=window,
+        as_of=today,
+    )
