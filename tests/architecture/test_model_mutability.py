@@ -11,6 +11,9 @@ MUTABLE = {
     "accounts.User",  # logins; passwords and last_login change in place
     "accounts.ApiToken",  # expiring credentials
     "audit.AuditChainHead",  # the chain's single head row
+    # Versioned clinic configuration: a new version clears the old one's `active` flag only.
+    "protocols.ProtocolVersion",
+    "protocols.ClinicPolicyVersion",
     "careplans.CarePlanPolicy",  # a clinic setting (integration window); changes audited
 }
 APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry"}

@@ -1,0 +1,47 @@
+"""Reads of the protocol library and the clinic policy (clinic reference data, not patient
+data: no read audit). The standard library is added to a clinic the first time it is read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketacare.accounts.models import User
+from ketacare.accounts.permissions import Permission, require_permission
+from ketacare.clinical.dosing.protocols import Protocol
+from ketacare.clinical.errors import InvalidClinicalInput
+from ketacare.protocols.mappers import protocol_for_clinic
+from ketacare.protocols.models import ClinicPolicyVersion, ProtocolVersion
+from ketacare.protocols.services import ensure_standard_protocols
+
+
+def get_protocols(actor: User, *, include_inactive: bool = False) -> list[ProtocolVersion]:
+    require_permission(actor, Permission.VIEW_PATIENT)
+    ensure_standard_protocols(clinic=actor.clinic)
+    qs = ProtocolVersion.objects.filter(clinic_id=actor.clinic_id)
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return list(qs.order_by("code", "-version"))
+
+
+def get_active_protocol_version(clinic_id: int, code: str) -> ProtocolVersion:
+    row = ProtocolVersion.objects.filter(clinic_id=clinic_id, code=code, active=True).first()
+    if row is None:
+        raise InvalidClinicalInput(
+            "protocol_unknown", f"The clinic has no active protocol {code!r}.", {"code": code}
+        )
+    return row
+
+
+def get_clinic_policy_values(clinic_id: int) -> dict[str, Any] | None:
+    row = ClinicPolicyVersion.objects.filter(clinic_id=clinic_id, active=True).first()
+    return None if row is None else row.values
+
+
+def get_clinic_policy(actor: User) -> ClinicPolicyVersion | None:
+    require_permission(actor, Permission.VIEW_PATIENT)
+    return ClinicPolicyVersion.objects.filter(clinic_id=actor.clinic_id, active=True).first()
+
+
+def protocol_of(version: ProtocolVersion) -> Protocol:
+    """The core ``Protocol`` of a stored version, with the clinic's observation minimum."""
+    return protocol_for_clinic(version.parameters, get_clinic_policy_values(version.clinic_id))
