@@ -28,7 +28,7 @@ def code_of(call) -> str:
 
 def test_every_shipped_model_names_its_source_population_and_routes():
     codes = {m.code for m in list_models()}
-    assert codes == {"clements_250", "domino", "kamp_2020", "perez_ruixo_2021"}
+    assert codes == {"clements_250", "domino", "kamp_2020", "otto_2021", "perez_ruixo_2021"}
     for model in list_models():
         assert model.source.citation
         assert model.population

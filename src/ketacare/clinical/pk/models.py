@@ -10,9 +10,13 @@ Implemented (each with its source, population and units; parameters are register
   noresketamine metabolite, age and race covariates and between-subject variability; routes
   intranasal, oral and IV.
 
-Deliberately not done: Fanta 2015 / Otto S-ketamine (the full parameter table could not be
-retrieved and verified: only the abstract's CL 95 L/h/70 kg and oral F 8 %, which are not a
-model); absorption (IM, intranasal, oral, sublingual) for racemic ketamine (no verified ka
+- ``otto_2021``: S-ketamine IV, 3-compartment with the Fanta 2015 parameters (fixed in Otto
+  2021), plus a 2-compartment S-norketamine fed by all S-ketamine clearance; weight-scaled
+  central volumes and clearances; correlated between-subject variability on V and CL.
+
+Deliberately not done: the Fanta 2015 oral route (its presystemic norketamine formation and
+transit compartments were replaced in Otto 2021 and their values were not retrieved);
+absorption (IM, intranasal, oral, sublingual) for racemic ketamine (no verified ka
 and F pairs were found, so those routes raise ``route_not_supported``); between-subject
 variability for the three racemic models (none published in the retrieved sources, so
 population simulation of them raises ``no_between_subject_variability``).
@@ -31,6 +35,7 @@ from ketacare.clinical.pk.references import (
     CLEMENTS_250,
     DOMINO_1982,
     KAMP_2020,
+    OTTO_2021,
     PEREZ_RUIXO_2021,
 )
 from ketacare.clinical.sources import Source, cited
@@ -89,10 +94,22 @@ class PkModel:
     # log-normal BSV variances (omega^2); "logit:" prefix means additive on the logit scale
     omega2: Mapping[str, float] = field(default_factory=dict)
     build: Callable[[Mapping[str, np.ndarray], Covariates], BuiltModel] | None = None
+    # correlated log-normal BSV: (parameter names, covariance matrix of their etas)
+    omega_blocks: tuple[tuple[tuple[str, ...], tuple[tuple[float, ...], ...]], ...] = ()
 
     @property
     def has_variability(self) -> bool:
-        return bool(self.omega2)
+        return bool(self.omega2) or bool(self.omega_blocks)
+
+    def variability_summary(self) -> dict[str, float]:
+        """omega^2 per parameter; covariances as "cov:a,b" (log scale)."""
+        out = dict(self.omega2)
+        for names, matrix in self.omega_blocks:
+            for i, a in enumerate(names):
+                out[a] = matrix[i][i]
+                for j in range(i + 1, len(names)):
+                    out[f"cov:{a},{names[j]}"] = matrix[i][j]
+        return out
 
 
 def _param(model: str, name: str, value: float, unit: str, source: Source) -> float:
@@ -279,6 +296,61 @@ def intranasal_frn_for_dose(frn_per_spray: np.ndarray, dose_mg: float) -> np.nda
     return frn_per_spray * (1.0 + (sprays - 1.0) * PR_FRN_DOSE_EFFECT) / sprays
 
 
+# --- Otto 2021 (S-ketamine = Fanta 2015 parameters, with S-norketamine) -----------------
+_O = "otto_2021"
+OTTO_VC_L = _param(_O, "vc_l_at_70kg", 133.0, "L at 70 kg", OTTO_2021)
+OTTO_CL_L_PER_H = _param(_O, "cl_l_per_h_at_70kg", 95.2, "L/h at 70 kg", OTTO_2021)
+OTTO_VP1_L = _param(_O, "vp1_l", 187.0, "L", OTTO_2021)
+OTTO_Q1_L_PER_H = _param(_O, "q1_l_per_h", 23.2, "L/h", OTTO_2021)
+OTTO_VP2_L = _param(_O, "vp2_l", 98.8, "L", OTTO_2021)
+OTTO_Q2_L_PER_H = _param(_O, "q2_l_per_h", 157.0, "L/h", OTTO_2021)
+# S-norketamine: supplementary NONMEM THETA(7)-(10) (Table 3 prints 98.6, 57.7, 160, 42.8)
+OTTO_VC_SNK_L = _param(_O, "vc_snk_l_at_70kg", 98.638, "L at 70 kg", OTTO_2021)
+OTTO_CL_SNK_L_PER_H = _param(_O, "cl_snk_l_per_h_at_70kg", 57.72, "L/h at 70 kg", OTTO_2021)
+OTTO_VP_SNK_L = _param(_O, "vp_snk_l", 160.04, "L", OTTO_2021)
+OTTO_Q_SNK_L_PER_H = _param(_O, "q_snk_l_per_h", 42.778, "L/h", OTTO_2021)
+OTTO_WEIGHT_EXPONENT_CL = _param(_O, "weight_exponent_cl", 0.75, "allometric exponent", OTTO_2021)
+# OMEGA BLOCK(2) per analyte, order V then CL (log-scale variances and covariance)
+OTTO_OMEGA2_VC = _param(_O, "omega2_vc", 0.084177, "variance (log scale)", OTTO_2021)
+OTTO_OMEGA_VC_CL = _param(_O, "omega_vc_cl", 0.02261, "covariance (log scale)", OTTO_2021)
+OTTO_OMEGA2_CL = _param(_O, "omega2_cl", 0.026048, "variance (log scale)", OTTO_2021)
+OTTO_OMEGA2_VC_SNK = _param(_O, "omega2_vc_snk", 0.040426, "variance (log scale)", OTTO_2021)
+OTTO_OMEGA_VC_CL_SNK = _param(_O, "omega_vc_cl_snk", 0.04456, "covariance (log scale)", OTTO_2021)
+OTTO_OMEGA2_CL_SNK = _param(_O, "omega2_cl_snk", 0.10319, "variance (log scale)", OTTO_2021)
+
+
+def _build_otto(p: Mapping[str, np.ndarray], cov: Covariates) -> BuiltModel:
+    # Only the central volumes and the elimination clearances are weight-scaled (exponent 1
+    # and 0.75); peripheral volumes and Q are not, as in the paper's supplementary code.
+    per_h = 1.0 / 60.0
+    size = cov.weight_kg / 70.0
+    vc = p["vc"] * size
+    cl = p["cl"] * size**OTTO_WEIGHT_EXPONENT_CL
+    vc_snk = p["vc_snk"] * size
+    cl_snk = p["cl_snk"] * size**OTTO_WEIGHT_EXPONENT_CL
+    n = cov.weight_kg.shape[0]
+    a = np.zeros((n, 5, 5))
+
+    def flow(src: int, dst: int, k: np.ndarray) -> None:
+        a[:, src, src] -= k
+        if dst >= 0:
+            a[:, dst, src] += k
+
+    # 0 S-ketamine central, 1-2 its peripherals, 3 S-norketamine central, 4 its peripheral.
+    # All S-ketamine clearance forms S-norketamine (fraction metabolised 1, in S-ketamine
+    # mass, as in the paper's $DES).
+    flow(0, 3, cl / vc * per_h)
+    flow(0, 1, p["q1"] / vc * per_h)
+    flow(1, 0, p["q1"] / p["vp1"] * per_h)
+    flow(0, 2, p["q2"] / vc * per_h)
+    flow(2, 0, p["q2"] / p["vp2"] * per_h)
+    flow(3, -1, cl_snk / vc_snk * per_h)
+    flow(3, 4, p["q_snk"] / vc_snk * per_h)
+    flow(4, 3, p["q_snk"] / p["vp_snk"] * per_h)
+    system = LinearSystem(a, (0, 3), np.stack([vc, vc_snk], axis=1))
+    return _iv_only(system)
+
+
 MODELS: dict[str, PkModel] = {
     "clements_250": PkModel(
         code="clements_250",
@@ -396,5 +468,57 @@ MODELS: dict[str, PkModel] = {
         },
         omega2=PR_OMEGA2,
         build=_build_perez_ruixo,
+    ),
+    "otto_2021": PkModel(
+        code="otto_2021",
+        name="Otto 2021 / Fanta 2015 S-ketamine (IV) with S-norketamine",
+        drug="esketamine",
+        metabolite="noresketamine",
+        source=OTTO_2021,
+        population=(
+            "S-ketamine: 11 healthy male volunteers, 0.125 mg/kg IV and 0.25 mg/kg oral "
+            "(Fanta 2015); S-norketamine and variability: 48 healthy adults (23 female), "
+            "10 mg over 30 min or 2-h stepped IV infusions, venous sampling (Otto 2021)"
+        ),
+        routes=frozenset({Route.IV}),
+        covariates=("weight_kg",),
+        typical={
+            "vc": OTTO_VC_L,
+            "cl": OTTO_CL_L_PER_H,
+            "vp1": OTTO_VP1_L,
+            "q1": OTTO_Q1_L_PER_H,
+            "vp2": OTTO_VP2_L,
+            "q2": OTTO_Q2_L_PER_H,
+            "vc_snk": OTTO_VC_SNK_L,
+            "cl_snk": OTTO_CL_SNK_L_PER_H,
+            "vp_snk": OTTO_VP_SNK_L,
+            "q_snk": OTTO_Q_SNK_L_PER_H,
+        },
+        units={
+            "vc": "L at 70 kg",
+            "cl": "L/h at 70 kg",
+            "vp1": "L",
+            "q1": "L/h",
+            "vp2": "L",
+            "q2": "L/h",
+            "vc_snk": "L at 70 kg",
+            "cl_snk": "L/h at 70 kg",
+            "vp_snk": "L",
+            "q_snk": "L/h",
+        },
+        omega_blocks=(
+            (
+                ("vc", "cl"),
+                ((OTTO_OMEGA2_VC, OTTO_OMEGA_VC_CL), (OTTO_OMEGA_VC_CL, OTTO_OMEGA2_CL)),
+            ),
+            (
+                ("vc_snk", "cl_snk"),
+                (
+                    (OTTO_OMEGA2_VC_SNK, OTTO_OMEGA_VC_CL_SNK),
+                    (OTTO_OMEGA_VC_CL_SNK, OTTO_OMEGA2_CL_SNK),
+                ),
+            ),
+        ),
+        build=_build_otto,
     ),
 }

@@ -70,3 +70,22 @@ ELEKT_D_2023 = Source(
     url="https://pubmed.ncbi.nlm.nih.gov/37224232/",
     locator="Methods: ketamine 0.5 mg per kg of body weight over 40 minutes",
 )
+
+OTTO_2021 = Source(
+    key="otto_2021",
+    citation=(
+        "Otto ME, Bergmann KR, Jacobs G, van Esdonk MJ. Predictive performance of "
+        "parent-metabolite population pharmacokinetic models of (S)-ketamine in healthy "
+        "volunteers. Eur J Clin Pharmacol. 2021;77(8):1181-1192. doi:10.1007/s00228-021-03104-1. "
+        "S-ketamine parameters fixed to Fanta S, Kinnunen M, Backman JT, Kalso E. Eur J Clin "
+        "Pharmacol. 2015;71(4):441-447. doi:10.1007/s00228-015-1826-y"
+    ),
+    url="https://doi.org/10.1007/s00228-021-03104-1",
+    locator=(
+        "Table 3 (final model; S-ketamine rows = Fanta 2015 values, fixed), Table 3 footnote "
+        "(allometric exponents), supplementary NONMEM code (THETA(1)-(10), OMEGA BLOCK(2), "
+        "$DES); as transcribed with a per-parameter source trace in the nlmixr2lib model "
+        "library, inst/modeldb/specificDrugs/Otto_2021_s_ketamine.R. Cross-check: CL 95.2 L/h "
+        "at 70 kg matches the Fanta 2015 abstract (95 L/h/70 kg)"
+    ),
+)

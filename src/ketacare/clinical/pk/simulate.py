@@ -275,6 +275,10 @@ def _sample(model: PkModel, n: int, seed: int) -> dict[str, np.ndarray]:
             params[name] = 1.0 / (1.0 + np.exp(-(np.log(typical / (1.0 - typical)) + eta)))
         else:
             params[key] = params[key] * np.exp(eta)
+    for names, matrix in model.omega_blocks:
+        etas = rng.multivariate_normal(np.zeros(len(names)), np.asarray(matrix), size=n)
+        for i, name in enumerate(names):
+            params[name] = params[name] * np.exp(etas[:, i])
     return params
 
 
