@@ -60,12 +60,49 @@ def plan_component_id(therapist, patient):
 
 
 @pytest.fixture
-def path_ids(patient, consent_id, plan_component_id):
+def evaluation_id(prescriber, patient):
+    from ketacare.evaluation.mappers import ScreeningAnswers
+    from ketacare.evaluation.services import record_evaluation
+
+    answers = ScreeningAnswers.from_dict(
+        {
+            **dict.fromkeys(
+                [
+                    "ect_used",
+                    "aneurysmal_vascular_disease_or_avm",
+                    "intracerebral_hemorrhage_history",
+                    "hypersensitivity_to_ketamine_or_esketamine",
+                    "psychosis_history",
+                    "current_psychosis",
+                    "pregnant",
+                    "breastfeeding",
+                    "uncontrolled_hypertension",
+                    "hypertensive_encephalopathy_history",
+                    "takes_cns_depressants",
+                    "takes_psychostimulants",
+                    "takes_maois",
+                ],
+                False,
+            ),
+            "route": "iv",
+            "severity": "moderate",
+            "substance_use_disorder": "none",
+            "hepatic_impairment": "none",
+            "cssrs": None,
+            "substance_screen": None,
+        }
+    )
+    return record_evaluation(actor=prescriber, patient=patient, answers=answers).pk
+
+
+@pytest.fixture
+def path_ids(patient, consent_id, plan_component_id, evaluation_id):
     """Ids of clinic A records for every path parameter the API uses."""
     return {
         "patient_id": patient.pk,
         "consent_id": consent_id,
         "component_id": plan_component_id,
+        "evaluation_id": evaluation_id,
     }
 
 
