@@ -1,0 +1,57 @@
+"""What the portal shows a patient. Every function starts from ``access_own_patient`` (or a
+selector built on it), so a patient login reaches only its own record, and each page view
+leaves one read entry in the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from ketacare.accounts.models import User
+from ketacare.careplans.models import CarePlan
+from ketacare.careplans.selectors import access_own_plan
+from ketacare.clinical.scales import Instrument, get_instrument
+from ketacare.consent.selectors import PatientConsentDocument, list_consent_documents_for_patient
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import access_own_patient
+
+# Offered in the portal because their response labels are public and shippable; QIDS-SR16
+# and others ship only neutral labels, which a patient cannot answer from, so they stay with
+# the clinic's own forms.
+PORTAL_INSTRUMENTS = ("phq9", "gad7")
+
+
+@dataclass
+class PortalHome:
+    patient: Patient
+    crisis_text: str
+    plan: CarePlan | None
+    assessments_due: list[Any] = field(default_factory=list)
+    upcoming_sessions: list[Any] = field(default_factory=list)
+    trajectory: dict[str, Any] | None = None
+
+
+def portal_instrument(code: str) -> Instrument | None:
+    """The instrument spec for a portal self-report, or ``None`` if not offered here."""
+    if code not in PORTAL_INSTRUMENTS:
+        return None
+    return get_instrument(code)
+
+
+def portal_home(actor: User, *, as_of: datetime | None = None) -> PortalHome:
+    patient, plan = access_own_plan(actor)
+    return PortalHome(patient=patient, crisis_text=patient.clinic.crisis_text, plan=plan)
+
+
+def own_plan(actor: User) -> tuple[Patient, CarePlan | None]:
+    return access_own_plan(actor)
+
+
+def own_consent_documents(
+    actor: User, *, as_of: datetime | None = None
+) -> tuple[Patient, list[PatientConsentDocument]]:
+    patient = access_own_patient(actor)
+    return patient, list_consent_documents_for_patient(patient, as_of=as_of or timezone.now())

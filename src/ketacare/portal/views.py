@@ -1,0 +1,87 @@
+"""The patient portal: phone-first pages for one patient's own record (self-report, plan,
+upcoming sessions, consent documents, education). Staff logins are refused; every read goes
+through ``access_own_patient``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ketacare.access import NotFound
+from ketacare.accounts.permissions import PermissionDenied
+from ketacare.portal import selectors
+from ketacare.portal.forms import SelfReportForm
+
+
+def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Portal pages: patients only (staff get 403), and "not yours" renders as not found."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            return render(
+                request,
+                "web/error.html",
+                {"code": "permission_denied", "message": "The portal is for patients."},
+                status=403,
+            )
+        except NotFound as exc:
+            return render(
+                request, "web/error.html", {"code": "not_found", "message": exc.message}, status=404
+            )
+
+    return wrapper
+
+
+@portal_page
+def home(request: HttpRequest) -> HttpResponse:
+    data = selectors.portal_home(request.user)
+    return render(request, "portal/home.html", {"home": data, "patient": data.patient})
+
+
+@portal_page
+def self_report(request: HttpRequest, instrument: str) -> HttpResponse:
+    spec = selectors.portal_instrument(instrument)
+    if spec is None:
+        raise Http404("No such questionnaire in the portal.")
+    patient = selectors.access_own_patient(request.user)
+    form = SelfReportForm(spec, data=request.POST or None)
+    return render(
+        request,
+        "portal/self_report.html",
+        {
+            "form": form,
+            "instrument": spec,
+            "patient": patient,
+            "crisis_text": patient.clinic.crisis_text,
+        },
+    )
+
+
+@portal_page
+def plan(request: HttpRequest) -> HttpResponse:
+    patient, current = selectors.own_plan(request.user)
+    return render(request, "portal/plan.html", {"patient": patient, "plan": current})
+
+
+@portal_page
+def consents(request: HttpRequest) -> HttpResponse:
+    patient, documents = selectors.own_consent_documents(request.user)
+    return render(request, "portal/consents.html", {"patient": patient, "documents": documents})
+
+
+@portal_page
+def learn(request: HttpRequest) -> HttpResponse:
+    patient = selectors.access_own_patient(request.user)
+    return render(
+        request,
+        "portal/learn.html",
+        {"patient": patient, "crisis_text": patient.clinic.crisis_text},
+    )
