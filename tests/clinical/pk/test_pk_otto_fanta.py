@@ -12,8 +12,14 @@ import numpy as np
 import pytest
 
 from ketacare.clinical.errors import InvalidClinicalInput
-from ketacare.clinical.pk import Dose, PkPatient, Route, Sex, simulate_individual
-from ketacare.clinical.pk import simulate_population
+from ketacare.clinical.pk import (
+    Dose,
+    PkPatient,
+    Route,
+    Sex,
+    simulate_individual,
+    simulate_population,
+)
 
 VOLUNTEER = PkPatient(D(68), 23, Sex.MALE)
 TEN_MG_OVER_30_MIN = (Dose(D(0), D(10), Route.IV, D(30)),)
@@ -63,7 +69,5 @@ def test_correlated_variability_gives_a_reproducible_spread_around_the_typical_p
 
 def test_oral_s_ketamine_is_not_offered_because_its_absorption_model_was_not_verified():
     with pytest.raises(InvalidClinicalInput) as error:
-        simulate_individual(
-            "otto_2021", VOLUNTEER, (Dose(D(0), D(20), Route.ORAL),), 600, 1
-        )
+        simulate_individual("otto_2021", VOLUNTEER, (Dose(D(0), D(20), Route.ORAL),), 600, 1)
     assert error.value.code == "route_not_supported"

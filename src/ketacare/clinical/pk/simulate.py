@@ -211,6 +211,17 @@ def _grid(horizon_min: float, step_min: float, n_patients: int) -> int:
 def _check_regimen(model: PkModel, regimen: Sequence[Dose]) -> None:
     require(len(regimen) > 0, "empty_regimen", "The regimen has no doses.", field="regimen")
     for index, dose in enumerate(regimen):
+        if dose.route not in model.routes:
+            raise InvalidClinicalInput(
+                "route_not_supported",
+                f"Dose {index + 1}: the model '{model.code}' has no published parameters "
+                f"for the route '{dose.route.value}'.",
+                {
+                    "index": index,
+                    "route": dose.route.value,
+                    "supported": sorted(r.value for r in model.routes),
+                },
+            )
         require(
             isinstance(dose.amount_mg, Decimal) and dose.amount_mg > 0,
             "invalid_dose",
@@ -235,17 +246,6 @@ def _check_regimen(model: PkModel, regimen: Sequence[Dose]) -> None:
             f"Dose {index + 1}: only IV doses can be infused over time.",
             index=index,
         )
-        if dose.route not in model.routes:
-            raise InvalidClinicalInput(
-                "route_not_supported",
-                f"Dose {index + 1}: the model '{model.code}' has no published parameters "
-                f"for the route '{dose.route.value}'.",
-                {
-                    "index": index,
-                    "route": dose.route.value,
-                    "supported": sorted(r.value for r in model.routes),
-                },
-            )
 
 
 # --- building ----------------------------------------------------------------------------
@@ -387,6 +387,12 @@ def simulate_population(
         field="n",
     )
     require(isinstance(seed, int) and seed >= 0, "invalid_seed", "The seed must be >= 0.")
+    require(
+        threshold_ng_ml is None or threshold_ng_ml > 0,
+        "invalid_threshold",
+        "The concentration threshold must be positive (ng/mL).",
+        field="threshold_ng_ml",
+    )
     if not model.has_variability:
         raise InvalidClinicalInput(
             "no_between_subject_variability",
