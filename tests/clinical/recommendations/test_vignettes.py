@@ -10,7 +10,8 @@ options must carry (an exclusion, a concern or a caution).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -364,3 +365,20 @@ def test_absolutely_contraindicated_options_are_never_top_and_say_why(vignette):
 def test_the_table_holds_at_least_twenty_vignettes_with_distinct_names():
     assert len(VIGNETTES) >= 20
     assert len({v.name for v in VIGNETTES}) == len(VIGNETTES)
+
+
+def birth_date_for(inp: RecommendationInput) -> date:
+    # Born the day after as_of's date, age_years + 1 years earlier: exactly age_years old.
+    d = inp.as_of.date()
+    return date(d.year - inp.age_years - 1, d.month, d.day) + timedelta(days=1)
+
+
+@pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.name)
+def test_vignette_input_survives_fhir_prefetch_and_back(vignette):
+    from ketacare.interop.fhir import inbound, outbound
+
+    inp = build_input(vignette)
+    prefetch = outbound.prefetch_for_input(inp, patient_id="ehr-1", birth_date=birth_date_for(inp))
+    parsed = inbound.parse_prefetch(json.loads(json.dumps(prefetch)))
+    back = inbound.recommendation_input_from_prefetch(parsed, as_of=inp.as_of, clinic=inp.clinic)
+    assert back == inp
