@@ -96,13 +96,64 @@ def evaluation_id(prescriber, patient):
 
 
 @pytest.fixture
-def path_ids(patient, consent_id, plan_component_id, evaluation_id):
+def session_id(prescriber, patient):
+    """A scheduled esketamine session at clinic A (rows written directly: ordering's gates
+    are tested in tests/treatment)."""
+    from django.utils import timezone
+
+    from ketacare.audit.models import service_write
+    from ketacare.protocols.selectors import get_active_protocol_version
+    from ketacare.protocols.services import ensure_standard_protocols
+    from ketacare.treatment.models import Course, TreatmentSession
+
+    ensure_standard_protocols(clinic=prescriber.clinic)
+    version = get_active_protocol_version(prescriber.clinic_id, "in_esketamine_trd")
+    now, common = timezone.now(), {"clinic": prescriber.clinic, "created_by": prescriber}
+    with service_write():
+        course = Course.objects.create(
+            **common, created_at=now, patient=patient, protocol_version=version,
+            protocol_code=version.code, route=version.route, drug=version.drug,
+            start_at=now, planned_sessions=1,
+        )  # fmt: skip
+        return TreatmentSession.objects.create(
+            **common, created_at=now, course=course, patient=patient, number=1,
+            course_week=1, scheduled_at=now, updated_at=now,
+        ).pk  # fmt: skip
+
+
+@pytest.fixture
+def discrepancy_id(nurse):
+    """A count shortage at clinic A opens a controlled-substance discrepancy."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ketacare.controlled_substances import services as cs
+
+    (vial,) = cs.receive_stock(
+        actor=nurse, drug="racemic_ketamine", concentration_mg_per_ml=Decimal("50"),
+        description="10 mL vial", size_ml=Decimal("10"), lot="L1",
+        expires_on=timezone.localdate() + timedelta(days=90), supplier_name="S",
+        supplier_address="A", supplier_dea_number="BB1388568",
+    )  # fmt: skip
+    count = cs.record_inventory_count(
+        actor=nurse, business_time="closing", complete=True,
+        lines=[{"container_id": vial.pk, "counted_ml": Decimal("9")}],
+    )  # fmt: skip
+    return count.lines.get().discrepancy.pk
+
+
+@pytest.fixture
+def path_ids(patient, consent_id, plan_component_id, evaluation_id, session_id, discrepancy_id):
     """Ids of clinic A records for every path parameter the API uses."""
     return {
         "patient_id": patient.pk,
         "consent_id": consent_id,
         "component_id": plan_component_id,
         "evaluation_id": evaluation_id,
+        "session_id": session_id,
+        "discrepancy_id": discrepancy_id,
     }
 
 

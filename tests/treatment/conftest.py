@@ -90,3 +90,187 @@ def raw_dose(prescriber):
             )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Time stands still unless a test moves it (``clock.shift(timedelta(...))``)."""
+    import time_machine
+
+    with time_machine.travel(timezone.now().replace(microsecond=0), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def clinic_policy(clinic_admin):
+    from ketacare.protocols.services import record_clinic_policy
+
+    return record_clinic_policy(actor=clinic_admin, values=dict(POLICY))
+
+
+@pytest.fixture
+def consent_for(clinic_admin, nurse, patient):
+    from ketacare.consent.services import publish_consent_version, sign_consent
+
+    def make(route: str) -> None:
+        version = publish_consent_version(
+            actor=clinic_admin,
+            route=route,
+            title=f"Consent to {route} ketamine treatment",
+            body="What the treatment is, its risks and alternatives.",
+            effective_at=timezone.now() - timedelta(days=30),
+            material_change=True,
+        )
+        sign_consent(actor=nurse, patient=patient, version=version, typed_name="Avery Alvarez")
+
+    return make
+
+
+@pytest.fixture
+def rems_enrolled(prescriber, patient):
+    from ketacare.treatment.services import record_rems_enrollment
+
+    return record_rems_enrollment(
+        actor=prescriber,
+        patient=patient,
+        rems_patient_id="REMS-PT-1",
+        enrolled_at=timezone.now() - timedelta(days=1),
+    )
+
+
+@pytest.fixture
+def weight(nurse, patient):
+    from ketacare.patients.services import record_weight
+
+    return record_weight(
+        actor=nurse,
+        patient=patient,
+        weight_kg=Decimal("70.0"),
+        measured_at=timezone.now() - timedelta(days=10),
+    )
+
+
+@pytest.fixture
+def esketamine_course(clinic_policy, consent_for, evaluate, rems_enrolled, prescriber, patient):
+    from ketacare.treatment.services import order_course
+
+    evaluate("intranasal")
+    consent_for("intranasal")
+    return order_course(
+        actor=prescriber,
+        patient=patient,
+        protocol_code="in_esketamine_trd",
+        start_at=timezone.now(),
+        sessions=8,
+    )
+
+
+@pytest.fixture
+def iv_course(clinic_policy, consent_for, evaluate, weight, prescriber, patient):
+    from ketacare.treatment.services import order_course
+
+    evaluate("iv")
+    consent_for("iv")
+    return order_course(
+        actor=prescriber,
+        patient=patient,
+        protocol_code="iv_racemic_elektd",
+        start_at=timezone.now(),
+    )
+
+
+NORMAL_VITALS = {
+    "systolic_mmhg": 124,
+    "diastolic_mmhg": 78,
+    "heart_rate_bpm": 72,
+    "spo2_percent": 98,
+    "respiratory_rate_per_min": 14,
+}
+
+
+@pytest.fixture
+def checked_in(nurse):
+    """Check the session in and record normal pre-dose vitals and a MOAA/S baseline of 5."""
+    from ketacare.treatment.services import check_in, record_observation, record_vitals
+
+    def make(session, *, vitals=None, **flags):
+        session = check_in(actor=nurse, session=session, **flags)
+        record_vitals(
+            actor=nurse, session=session, taken_at=timezone.now(), **(vitals or NORMAL_VITALS)
+        )
+        record_observation(
+            actor=nurse, session=session, scale="moaas", items=[5], observed_at=timezone.now()
+        )
+        return session
+
+    return make
+
+
+@pytest.fixture
+def cleared(checked_in, nurse):
+    from ketacare.treatment.services import clear_session
+
+    def make(session, **kwargs):
+        session = checked_in(session, **kwargs)
+        return clear_session(
+            actor=nurse, session=session, npo_confirmed=True, ride_home="Partner (Jordan) drives"
+        )
+
+    return make
+
+
+SCREENING_NO = [
+    "ect_used",
+    "aneurysmal_vascular_disease_or_avm",
+    "intracerebral_hemorrhage_history",
+    "hypersensitivity_to_ketamine_or_esketamine",
+    "psychosis_history",
+    "current_psychosis",
+    "pregnant",
+    "breastfeeding",
+    "uncontrolled_hypertension",
+    "hypertensive_encephalopathy_history",
+    "takes_cns_depressants",
+    "takes_psychostimulants",
+    "takes_maois",
+]
+
+
+@pytest.fixture
+def evaluate(prescriber, patient):
+    """Record two adequate failed antidepressant trials and an evaluation for ``route``."""
+    from ketacare.evaluation.mappers import ScreeningAnswers
+    from ketacare.evaluation.services import record_evaluation
+    from ketacare.patients.services import record_medication_trial
+
+    def make(route: str, **answers):
+        for drug in ("sertraline", "venlafaxine"):
+            record_medication_trial(
+                actor=prescriber,
+                patient=patient,
+                drug=drug,
+                dose_mg_per_day=Decimal("150"),
+                weeks=8,
+                adherence="good",
+                adequate=True,
+                outcome="no_response",
+            )
+        screening = ScreeningAnswers.from_dict(
+            {
+                **dict.fromkeys(SCREENING_NO, False),
+                "route": route,
+                "severity": "moderate",
+                "substance_use_disorder": "none",
+                "hepatic_impairment": "none",
+                "cssrs": {"risk": "low", "assessed_at": timezone.now()},
+                "substance_screen": {
+                    "heavy_drinking_days_past_year": 0,
+                    "drug_use_times_past_year": 0,
+                    "screened_at": timezone.now(),
+                },
+                **answers,
+            }
+        )
+        return record_evaluation(actor=prescriber, patient=patient, answers=screening)
+
+    return make

@@ -20,7 +20,6 @@ from ketacare.treatment.models import (
     Course,
     DoseAdministration,
     RemsForm,
-    RemsPatientEnrollment,
     SessionObservation,
     TreatmentSession,
     VitalsReading,
@@ -69,10 +68,6 @@ def list_course_sessions(course: Course) -> list[TreatmentSession]:
     return list(course.sessions.order_by("number"))
 
 
-def rems_enrolled(patient: Patient, as_of: datetime) -> bool:
-    return RemsPatientEnrollment.objects.filter(patient=patient, enrolled_at__lte=as_of).exists()
-
-
 def access_rems_form(actor: User, session_id: int) -> RemsForm:
     session = access_session(actor, session_id, purpose="REMS monitoring form")
     form = RemsForm.objects.filter(session=session).first()
@@ -103,3 +98,192 @@ def list_pending_rems_forms(actor: User) -> list[RemsForm]:
         summary=f"pending REMS forms: {len(forms)}",
     )
     return forms
+
+
+def _finding_dicts(findings) -> list[dict[str, Any]]:
+    return [f.as_dict() for f in findings]
+
+
+def session_status(session: TreatmentSession, as_of: datetime) -> dict[str, Any]:
+    """What stands before the session's next step now (the same core gates the services run),
+    the vital-sign checks due since the dose, and the session's timeline.
+
+    Before clearance and dosing: the clearance gate. In observation: discharge readiness
+    except the clinician's readiness, which the discharge request itself records. Missing
+    set-up (no clinic policy, no pre-dose MOAA/S) is reported as a non-overridable item."""
+    from ketacare.clinical.errors import InvalidClinicalInput
+    from ketacare.clinical.session.checks import check_clear
+    from ketacare.clinical.session.discharge import assess_discharge_readiness
+    from ketacare.clinical.session.monitoring import esketamine_schedule, vitals_due
+    from ketacare.clinical.session.states import SessionState, allowed_transitions
+    from ketacare.protocols.mappers import session_route
+    from ketacare.treatment.context import clearance_for, discharge_context, setup_for
+
+    blockers: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    due: list[dict[str, Any]] = []
+    dose = dose_of(session)
+    try:
+        setup = setup_for(session.course.protocol_version)
+        policy = setup.session
+        if session.state in (SessionState.CHECKED_IN, SessionState.CLEARED):
+            decision = check_clear(clearance_for(session, setup, as_of), policy, as_of=as_of)
+            blockers, warnings = (
+                _finding_dicts(decision.blockers),
+                _finding_dicts(decision.warnings),
+            )
+        elif session.state == SessionState.OBSERVATION:
+            ctx = discharge_context(session, setup, clinician_ready=True)
+            decision = assess_discharge_readiness(ctx, policy, as_of=as_of)
+            blockers, warnings = (
+                _finding_dicts(decision.blockers),
+                _finding_dicts(decision.warnings),
+            )
+        if dose is not None and session.state in (SessionState.DOSING, SessionState.OBSERVATION):
+            route = session_route(setup.protocol.route)
+            schedule = (
+                esketamine_schedule(tolerance_min=policy.vitals_tolerance_min)
+                if setup.protocol.device_interval_min is not None
+                else policy.schedule_for(route)
+            )
+            if schedule is not None:
+                checks = vitals_due(
+                    route,
+                    dose.started_at,
+                    [v.taken_at for v in session.vitals.all()],
+                    schedule,
+                    as_of,
+                ).checks
+                due = [
+                    {
+                        "minutes_after_start": c.minutes_after_start,
+                        "due_at": c.due_at,
+                        "status": c.status.value,
+                    }
+                    for c in checks
+                ]
+    except InvalidClinicalInput as exc:
+        blockers.append(
+            {"code": exc.code, "message": exc.message, "source": None, "overridable": False}
+        )
+    return {
+        "allowed_next": sorted(s.value for s in allowed_transitions(session.state)),
+        "blockers": blockers,
+        "warnings": warnings,
+        "vitals_due": due,
+        "timeline": timeline(session, dose),
+    }
+
+
+def timeline(session: TreatmentSession, dose: DoseAdministration | None) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = [
+        {"at": session.scheduled_at, "kind": "scheduled", "summary": "session scheduled"}
+    ]
+    for field, kind in (
+        ("checked_in_at", "checked_in"),
+        ("cleared_at", "cleared"),
+        ("dosing_started_at", "dosing"),
+        ("observation_started_at", "observation"),
+        ("discharged_at", "discharged"),
+    ):
+        when = getattr(session, field)
+        if when is not None:
+            entries.append({"at": when, "kind": kind, "summary": kind.replace("_", " ")})
+    if session.ended_at is not None:
+        entries.append(
+            {"at": session.ended_at, "kind": session.state, "summary": session.end_reason}
+        )
+    for v in session.vitals.all():
+        alerts = ", ".join(a["code"] for a in v.alerts)
+        entries.append(
+            {
+                "at": v.taken_at,
+                "kind": "vitals",
+                "summary": f"BP {v.systolic_mmhg}/{v.diastolic_mmhg}, HR {v.heart_rate_bpm}, "
+                f"SpO2 {v.spo2_percent}%, RR {v.respiratory_rate_per_min}"
+                + (f" (alerts: {alerts})" if alerts else ""),
+            }
+        )
+    for o in session.observations.all():
+        entries.append(
+            {"at": o.observed_at, "kind": o.scale, "summary": f"{o.scale.upper()} total {o.total}"}
+        )
+    for e in session.adverse_events.all():
+        entries.append(
+            {
+                "at": e.onset_at,
+                "kind": "adverse_event",
+                "summary": f"{e.event_type} ({e.severity}): {e.action_taken}; {e.outcome}",
+            }
+        )
+    for o in session.overrides.all():
+        entries.append(
+            {"at": o.created_at, "kind": "override", "summary": f"{', '.join(o.codes)}: {o.reason}"}
+        )
+    if dose is not None:
+        entries.append(
+            {"at": dose.started_at, "kind": "dose", "summary": f"{dose.dose_mg} mg {dose.route}"}
+        )
+    return sorted(entries, key=lambda e: e["at"])
+
+
+def session_read(session: TreatmentSession, as_of: datetime) -> dict[str, Any]:
+    """The session as the API and pages show it (records, state, blockers, timeline)."""
+    status = session_status(session, as_of)
+    return {
+        "id": session.pk,
+        "course_id": session.course_id,
+        "patient_id": session.patient_id,
+        "number": session.number,
+        "course_week": session.course_week,
+        "protocol_code": session.course.protocol_code,
+        "route": session.course.route,
+        "state": session.state,
+        "scheduled_at": session.scheduled_at,
+        "chair": session.chair,
+        "dose": dose_of(session),
+        "vitals": list(session.vitals.all()),
+        "observations": list(session.observations.all()),
+        "adverse_events": list(session.adverse_events.all()),
+        "overrides": list(session.overrides.all()),
+        **status,
+    }
+
+
+def course_read(course: Course) -> dict[str, Any]:
+    return {
+        "id": course.pk,
+        "patient_id": course.patient_id,
+        "protocol_code": course.protocol_code,
+        "protocol_version": course.protocol_version.version,
+        "route": course.route,
+        "drug": course.drug,
+        "start_at": course.start_at,
+        "planned_sessions": course.planned_sessions,
+        "mg_per_kg": course.mg_per_kg,
+        "dose_mg": course.dose_mg,
+        "status": course.status,
+        "override_codes": course.override_codes,
+        "warnings": course.warnings,
+        "sessions": list_course_sessions(course),
+    }
+
+
+def rems_form_read(form: RemsForm, as_of: datetime) -> dict[str, Any]:
+    return {
+        "session_id": form.session_id,
+        "data": form.data,
+        "session_completed_at": form.session_completed_at,
+        **rems_form_status(form, as_of),
+    }
+
+
+def pending_rems_read(form: RemsForm, as_of: datetime) -> dict[str, Any]:
+    return {
+        "session_id": form.session_id,
+        "patient_id": form.session.patient_id,
+        "treatment_date": form.session_completed_at.date(),
+        "due_at": form.due_at,
+        "overdue": rems_form_overdue(form.session_completed_at, None, as_of),
+        "complete": bool(form.data.get("complete")),
+    }

@@ -1,0 +1,279 @@
+"""Courses and dosing sessions: /api/v1/patients/{id}/courses, /api/v1/sessions/{id}/...
+
+Every session step answers the session (state, blockers, timeline). A clinical gate refusal
+answers 409 with `details.blockers` (each `{code, message, source, overridable}`); invalid
+input answers 422; nothing is written on either.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from ninja import Router, Status
+
+from ketacare.accounts.permissions import Permission
+from ketacare.api.auth import guard
+from ketacare.api.schemas import ERROR_RESPONSES, RecordId
+from ketacare.clinical.gates import Override
+from ketacare.patients.selectors import access_patient
+from ketacare.treatment import selectors, services
+from ketacare.treatment.schemas import (
+    AdverseEventCreate,
+    AdverseEventRead,
+    CancelCreate,
+    CheckInCreate,
+    ClearCreate,
+    CourseCreate,
+    CourseRead,
+    DischargeCreate,
+    DoseCreate,
+    ObservationCreate,
+    ObservationRead,
+    OverrideIn,
+    OverrideRead,
+    PendingRemsFormRead,
+    RemsEnrollmentCreate,
+    RemsEnrollmentRead,
+    RemsFormRead,
+    RemsSubmittedCreate,
+    SessionRead,
+    VitalsCreate,
+    VitalsRead,
+)
+
+router = Router(tags=["treatment"])
+
+
+def _override(payload: OverrideIn | None) -> Override | None:
+    return None if payload is None else Override(payload.reason, frozenset(payload.codes))
+
+
+def _session(request, session_id: int, purpose: str = "session"):
+    return selectors.access_session(request.user, session_id, purpose=purpose)
+
+
+def _read(request, session_id: int) -> dict:
+    return selectors.session_read(
+        selectors.access_session(request.user, session_id, purpose="session after step"),
+        timezone.now(),
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/courses",
+    response={201: CourseRead, **ERROR_RESPONSES},
+    **guard(Permission.ORDER_TREATMENT),
+)
+def order_course(request, patient_id: RecordId, payload: CourseCreate):
+    """Order a course under the clinic's active protocol version. Returns the course with its
+    proposed schedule (one scheduled session per date, respecting the protocol's weekly
+    frequency and spacing). Gates: valid consent for the route; REMS setting certification
+    and patient enrolment for esketamine; esketamine dose steps."""
+    patient = access_patient(request.user, patient_id, purpose="order course")
+    body = payload.dict(exclude={"override"})
+    ordered = services.order_course(
+        actor=request.user, patient=patient, override=_override(payload.override), **body
+    )
+    return Status(201, selectors.course_read(ordered.course))
+
+
+@router.post(
+    "/patients/{patient_id}/rems-enrollment",
+    response={201: RemsEnrollmentRead, **ERROR_RESPONSES},
+    **guard(Permission.ORDER_TREATMENT),
+)
+def record_rems_enrollment(request, patient_id: RecordId, payload: RemsEnrollmentCreate):
+    """Record the patient's SPRAVATO REMS enrolment (needed before esketamine)."""
+    patient = access_patient(request.user, patient_id, purpose="REMS enrolment")
+    row = services.record_rems_enrollment(actor=request.user, patient=patient, **payload.dict())
+    return Status(201, row)
+
+
+@router.get(
+    "/sessions/{session_id}",
+    response={200: SessionRead, **ERROR_RESPONSES},
+    **guard(Permission.VIEW_PATIENT),
+)
+def get_session(request, session_id: RecordId):
+    """The session: state, the legal next steps, what blocks the next step now, vital-sign
+    checks due since the dose, and the timeline of everything recorded."""
+    return selectors.session_read(_session(request, session_id), timezone.now())
+
+
+@router.post(
+    "/sessions/{session_id}/check-in",
+    response={200: SessionRead, **ERROR_RESPONSES},
+    **guard(Permission.CHECK_IN),
+)
+def check_in(request, session_id: RecordId, payload: CheckInCreate):
+    """scheduled -> checked_in, with today's PHQ-9 item 9 and C-SSRS screening flags."""
+    services.check_in(actor=request.user, session=_session(request, session_id), **payload.dict())
+    return _read(request, session_id)
+
+
+@router.post(
+    "/sessions/{session_id}/vitals",
+    response={201: VitalsRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_SESSION_OBSERVATIONS),
+)
+def record_vitals(request, session_id: RecordId, payload: VitalsCreate):
+    """Record BP, heart rate, SpO2 and respiratory rate; readings outside the clinic's
+    thresholds come back in `alerts`."""
+    recorded = services.record_vitals(
+        actor=request.user, session=_session(request, session_id), **payload.dict()
+    )
+    return Status(201, recorded.reading)
+
+
+@router.post(
+    "/sessions/{session_id}/clear",
+    response={200: SessionRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_SESSION_OBSERVATIONS),
+)
+def clear_session(request, session_id: RecordId, payload: ClearCreate):
+    """checked_in -> cleared. Records fasting, ride home and the same-day safety assessment
+    given here, then checks consent, safety assessment, fasting, ride home, REMS and the
+    pre-dose BP (esketamine above 140/90 needs a prescriber's documented decision)."""
+    body = payload.dict(exclude={"override"})
+    services.clear_session(
+        actor=request.user,
+        session=_session(request, session_id),
+        override=_override(payload.override),
+        **body,
+    )
+    return _read(request, session_id)
+
+
+@router.post(
+    "/sessions/{session_id}/dose",
+    response={201: SessionRead, **ERROR_RESPONSES},
+    **guard(Permission.ADMINISTER_DOSE),
+)
+def administer_dose(request, session_id: RecordId, payload: DoseCreate):
+    """cleared -> dosing. The pre-dose gate (clearance re-checked, prescriber on site, pulse
+    oximeter) with the dose decision: weight-based dose from a dated weight rounded down to a
+    measurable volume, soft limit (prescriber override) and hard ceiling (refused), esketamine
+    28/56/84 mg only and never 84 mg first, cumulative exposure, schedule, device spacing."""
+    body = payload.dict(exclude={"override"})
+    services.administer_dose(
+        actor=request.user,
+        session=_session(request, session_id),
+        override=_override(payload.override),
+        **body,
+    )
+    return Status(201, _read(request, session_id))
+
+
+@router.post(
+    "/sessions/{session_id}/observations",
+    response={201: ObservationRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_SESSION_OBSERVATIONS),
+)
+def record_observation(request, session_id: RecordId, payload: ObservationCreate):
+    """A MOAA/S (one item, 0-5) or CADSS (23 items) rating, scored by the core. Before the
+    dose it is the baseline; the first rating after the dose starts the observation phase."""
+    row = services.record_observation(
+        actor=request.user, session=_session(request, session_id), **payload.dict()
+    )
+    return Status(201, row)
+
+
+@router.post(
+    "/sessions/{session_id}/adverse-events",
+    response={201: AdverseEventRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_SESSION_OBSERVATIONS),
+)
+def record_adverse_event(request, session_id: RecordId, payload: AdverseEventCreate):
+    """An adverse event: type, severity (CTCAE v5 grade), action taken and outcome."""
+    row = services.record_adverse_event(
+        actor=request.user, session=_session(request, session_id), **payload.dict()
+    )
+    return Status(201, row)
+
+
+@router.post(
+    "/sessions/{session_id}/discharge",
+    response={200: SessionRead, **ERROR_RESPONSES},
+    **guard(Permission.DISCHARGE),
+)
+def discharge_session(request, session_id: RecordId, payload: DischargeCreate):
+    """observation -> discharged when the minimum observation has elapsed (esketamine 120
+    min from the first device), vitals are acceptable, sedation and dissociation have
+    resolved and the clinician records readiness. Esketamine sessions get their REMS form."""
+    body = payload.dict(exclude={"override"})
+    services.discharge_session(
+        actor=request.user,
+        session=_session(request, session_id),
+        override=_override(payload.override),
+        **body,
+    )
+    return _read(request, session_id)
+
+
+@router.post(
+    "/sessions/{session_id}/cancel",
+    response={200: SessionRead, **ERROR_RESPONSES},
+    **guard(Permission.CHECK_IN),
+)
+def cancel_session(request, session_id: RecordId, payload: CancelCreate):
+    """Cancel a session before any drug; once dosing has started, the session is aborted."""
+    services.cancel_session(
+        actor=request.user, session=_session(request, session_id), reason=payload.reason
+    )
+    return _read(request, session_id)
+
+
+@router.post(
+    "/sessions/{session_id}/override",
+    response={201: OverrideRead, **ERROR_RESPONSES},
+    **guard(Permission.OVERRIDE_CLINICAL_GATE),
+)
+def override_gate(request, session_id: RecordId, payload: OverrideIn):
+    """A licensed prescriber's documented decision to proceed despite the named blockers,
+    standing for the rest of the session. Non-overridable blockers are never cleared."""
+    row = services.override_gate(
+        actor=request.user,
+        session=_session(request, session_id),
+        codes=payload.codes,
+        reason=payload.reason,
+    )
+    return Status(201, row)
+
+
+@router.get(
+    "/sessions/{session_id}/rems-form",
+    response={200: RemsFormRead, **ERROR_RESPONSES},
+    **guard(Permission.VIEW_PATIENT),
+)
+def get_rems_form(request, session_id: RecordId):
+    """The session's SPRAVATO REMS Patient Monitoring Form data set (`data.complete`,
+    `data.missing`), its 7-day deadline and whether it is overdue."""
+    form = selectors.access_rems_form(request.user, session_id)
+    return selectors.rems_form_read(form, timezone.now())
+
+
+@router.post(
+    "/sessions/{session_id}/rems-form/submitted",
+    response={200: RemsFormRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_SESSION_OBSERVATIONS),
+)
+def mark_rems_form_submitted(request, session_id: RecordId, payload: RemsSubmittedCreate):
+    """Mark the form as submitted to the REMS (it leaves the pending queue)."""
+    form = services.record_rems_form_submitted(
+        actor=request.user,
+        session=_session(request, session_id, purpose="REMS form submitted"),
+        submitted_at=payload.submitted_at,
+    )
+    return selectors.rems_form_read(form, timezone.now())
+
+
+@router.get(
+    "/rems-forms/pending",
+    response={200: list[PendingRemsFormRead], **ERROR_RESPONSES},
+    **guard(Permission.VIEW_PATIENT),
+)
+def pending_rems_forms(request):
+    """The clinic's REMS monitoring forms not yet marked submitted; `overdue` after 7 days."""
+    now = timezone.now()
+    return [
+        selectors.pending_rems_read(f, now) for f in selectors.list_pending_rems_forms(request.user)
+    ]
