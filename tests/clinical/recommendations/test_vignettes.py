@@ -9,9 +9,10 @@ options must carry (an exclusion, a concern or a caution).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 import json
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -382,3 +383,140 @@ def test_vignette_input_survives_fhir_prefetch_and_back(vignette):
     parsed = inbound.parse_prefetch(json.loads(json.dumps(prefetch)))
     back = inbound.recommendation_input_from_prefetch(parsed, as_of=inp.as_of, clinic=inp.clinic)
     assert back == inp
+
+
+# --- the API door and the CDS Hooks door (database) ----------------------------------------------
+
+CDS_URL = "/cds-services/ketacare-treatment-recommendation"
+CDS_SECRET = "vignette-shared-secret"
+
+
+def cds_headers(url: str = CDS_URL) -> dict[str, str]:
+    import time
+
+    from ketacare.interop.cds_hooks.auth import sign_hs256
+
+    now = int(time.time())
+    claims = {
+        "iss": "https://ehr.example",
+        "sub": "ehr-client",
+        "aud": f"http://testserver{url}",
+        "iat": now,
+        "exp": now + 300,
+        "jti": f"jti-{now}",
+    }
+    return {"Authorization": f"Bearer {sign_hs256(claims, CDS_SECRET)}"}
+
+
+def clinic_setting(clinic: ClinicCapabilities) -> dict:
+    return {
+        "offers_iv_ketamine": clinic.offers_iv_ketamine,
+        "offers_im_ketamine": clinic.offers_im_ketamine,
+        "esketamine_rems_certified": clinic.esketamine_rems_certified,
+        "ect_referral": clinic.ect_referral,
+        "rtms_referral": clinic.rtms_referral,
+        "self_pay_options": sorted(o.value for o in clinic.self_pay_options),
+    }
+
+
+@pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.name)
+def test_vignette_through_the_cds_hooks_endpoint(vignette, client, settings, db):
+    from ketacare.interop.fhir import outbound
+
+    settings.KETACARE_CDS_HOOKS_CLIENTS = {"https://ehr.example": CDS_SECRET}
+    settings.KETACARE_CDS_HOOKS_CLINIC = clinic_setting(vignette.clinic)
+    inp = build_input(vignette)
+    body = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "Practitioner/1", "patientId": "ehr-1"},
+        "prefetch": outbound.prefetch_for_input(
+            inp, patient_id="ehr-1", birth_date=birth_date_for(inp)
+        ),
+    }
+    import time_machine
+
+    with time_machine.travel(AS_OF, tick=False):
+        response = client.post(
+            CDS_URL, json.dumps(body), content_type="application/json", headers=cds_headers()
+        )
+    assert response.status_code == 200, response.content
+    cards = response.json()["cards"]
+    ext = [c["extension"]["org.ketacare.recommendation"] for c in cards]
+    suggested = [e["option"] for c, e in zip(cards, ext, strict=True) if c.get("suggestions")]
+    assert suggested == ([vignette.top.value] if vignette.top else []), vignette.why
+    assert vignette.code in {code for e in ext for code in e["codes"]}, vignette.why
+    for option, code in vignette.option_codes:
+        # exclusion codes are on the option's exclusion card; others on the top card when top
+        carried = {code for e in ext if e["option"] == option.value for code in e["codes"]}
+        if option is vignette.top or any(
+            code == f.code for f in recommend_treatment(inp).option(option).exclusion_reasons
+        ):
+            assert code in carried, (option, code)
+
+
+@pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.name)
+def test_vignette_through_the_chart_api(vignette, api, prescriber, monkeypatch):
+    """The patient is registered and their antidepressant trials and medicines recorded through
+    the patients services. The evaluation, measures and treatment apps do not exist yet, so the
+    remaining facts are supplied through ``mappers.evaluation_facts`` (the one seam they will
+    fill) and the clinic's capabilities through ``mappers.clinic_capabilities``."""
+    import time_machine
+
+    from ketacare.interop import mappers
+    from ketacare.patients.services import record_medication_trial, register_patient
+
+    inp = build_input(vignette)
+    with time_machine.travel(AS_OF, tick=False):
+        patient = register_patient(
+            actor=prescriber,
+            given_name="Vignette",
+            family_name=vignette.name[:90],
+            date_of_birth=birth_date_for(inp),
+            sex="unknown",
+        )
+        for i in range(vignette.failed_antidepressants):
+            record_medication_trial(
+                actor=prescriber,
+                patient=patient,
+                drug=f"antidepressant {i + 1}",
+                dose_mg_per_day=Decimal("100"),
+                weeks=8,
+                adherence="good",
+                adequate=True,
+                outcome="no_response",
+            )
+        facts = mappers.EvaluationFacts(
+            contraindications=inp.eligibility.contraindications,
+            cautions=inp.eligibility.cautions,
+            current_psychosis=inp.current_psychosis,
+            pregnant=inp.pregnant,
+            uncontrolled_hypertension=inp.uncontrolled_hypertension,
+            substance_use_disorder=inp.substance_use_disorder,
+            scores=inp.scores,
+            blood_pressure=vignette.bp,
+            history=inp.history,
+            preferences=inp.preferences,
+            unconfirmed=frozenset(),
+        )
+        monkeypatch.setattr(mappers, "evaluation_facts", lambda patient, as_of: facts)
+        monkeypatch.setattr(mappers, "clinic_capabilities", lambda patient: vignette.clinic)
+        response = api(prescriber).get(f"/patients/{patient.pk}/recommendation")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["top_option"] == (vignette.top.value if vignette.top else None), vignette.why
+    codes = {f["code"] for f in data["urgent"]}
+    if data["no_top_reason"]:
+        codes.add(data["no_top_reason"]["code"])
+    if data["top_option"]:
+        codes |= {f["code"] for f in data["options"][0]["reasons_for"]}
+    assert vignette.code in codes, vignette.why
+    by_option = {o["option"]: o for o in data["options"]}
+    for option, code in vignette.option_codes:
+        o = by_option[option.value]
+        carried = {
+            f["code"]
+            for key in ("reasons_for", "reasons_against", "cautions", "exclusion_reasons")
+            for f in o[key]
+        }
+        assert code in carried, (option, code)

@@ -1,0 +1,210 @@
+"""CDS Hooks 2.0 endpoints at the site root (not under /api/v1: EHRs call them directly).
+
+- ``GET /cds-services``: discovery (``services``: hook, id, title, description, prefetch).
+- ``POST /cds-services/ketacare-treatment-recommendation``: patient-view. Needs a valid bearer
+  JWT from a configured EHR (401 otherwise), a JSON request with ``hook`` = patient-view,
+  ``hookInstance`` and ``context.patientId`` (400 otherwise) and the four prefetch keys (412
+  with the missing keys otherwise). Works from prefetch alone and never reads KetaCare's
+  patient records, so an EHR can call it for any patient. Answers ``{"cards": [...]}``.
+- ``POST /cds-services/ketacare-treatment-recommendation/feedback``: ``{"feedback": [...]}``
+  with ``card``, ``outcome`` (accepted|overridden), ``acceptedSuggestions``,
+  ``overrideReason`` and ``outcomeTimestamp``; recorded and audited.
+
+Clinic capabilities for the EHR's patients come from ``KETACARE_CDS_HOOKS_CLINIC`` (setting:
+a dict of ``ClinicCapabilities`` fields); by default every option is offered or referred.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from ketacare.clinical.errors import InvalidClinicalInput
+from ketacare.clinical.recommendations import (
+    ClinicCapabilities,
+    TreatmentOption,
+    recommend_treatment,
+)
+from ketacare.interop import services
+from ketacare.interop.cds_hooks.auth import CdsAuthError, verify_request_jwt
+from ketacare.interop.cds_hooks.cards import build_cards
+from ketacare.interop.fhir.inbound import (
+    InvalidPrefetch,
+    MissingPrefetch,
+    parse_prefetch,
+    recommendation_input_from_prefetch,
+)
+
+SERVICE_ID = "ketacare-treatment-recommendation"
+HOOK = "patient-view"
+PREFETCH = {
+    "patient": "Patient/{{context.patientId}}",
+    "conditions": "Condition?patient={{context.patientId}}",
+    "observations": "Observation?patient={{context.patientId}}",
+    "medications": "MedicationStatement?patient={{context.patientId}}",
+}
+DISCOVERY = {
+    "services": [
+        {
+            "hook": HOOK,
+            "id": SERVICE_ID,
+            "title": "KetaCare treatment recommendation",
+            "description": (
+                "Ranks esketamine, IV/IM ketamine, ECT and rTMS for a patient with depression, "
+                "with reasons, cautions, exclusions and cited evidence (decision support)."
+            ),
+            "prefetch": PREFETCH,
+            "usageRequirements": (
+                "Send a bearer JWT (HS256) signed with the secret KetaCare configured for your "
+                "issuer; aud must be this service's URL."
+            ),
+        }
+    ]
+}
+_OUTCOMES = {"accepted", "overridden"}
+
+
+def _error(status: int, code: str, message: str, **details: Any) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, "details": details}, status=status)
+
+
+def _body(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _clinic() -> ClinicCapabilities:
+    configured = dict(getattr(settings, "KETACARE_CDS_HOOKS_CLINIC", {}) or {})
+    defaults = {
+        "offers_iv_ketamine": True,
+        "offers_im_ketamine": True,
+        "esketamine_rems_certified": True,
+        "ect_referral": True,
+        "rtms_referral": True,
+    }
+    defaults.update(configured)
+    defaults["self_pay_options"] = frozenset(
+        TreatmentOption(o) for o in defaults.get("self_pay_options", ())
+    )
+    return ClinicCapabilities(**defaults)
+
+
+def _authorised(request: HttpRequest) -> dict[str, Any] | JsonResponse:
+    try:
+        return verify_request_jwt(
+            request.headers.get("Authorization"), request.build_absolute_uri(request.path)
+        )
+    except CdsAuthError as exc:
+        return _error(401, "cds_client_unauthorised", str(exc))
+
+
+@require_GET
+def discovery(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(DISCOVERY)
+
+
+@csrf_exempt
+@require_POST
+def patient_view(request: HttpRequest, service_id: str) -> JsonResponse:
+    if service_id != SERVICE_ID:
+        return _error(404, "not_found", "No such CDS service.")
+    claims = _authorised(request)
+    if isinstance(claims, JsonResponse):
+        return claims
+    body = _body(request)
+    context = body.get("context") if isinstance(body, dict) else None
+    if (
+        not isinstance(body, dict)
+        or body.get("hook") != HOOK
+        or not isinstance(body.get("hookInstance"), str)
+        or not isinstance(context, dict)
+        or not isinstance(context.get("patientId"), str)
+    ):
+        return _error(
+            400,
+            "cds_request_invalid",
+            "Send hook=patient-view, hookInstance and context.patientId.",
+        )
+    try:
+        parsed = parse_prefetch(body.get("prefetch"))
+        as_of = timezone.now()
+        inp = recommendation_input_from_prefetch(parsed, as_of=as_of, clinic=_clinic())
+    except MissingPrefetch as exc:
+        return _error(412, "prefetch_missing", str(exc), missing=exc.keys)
+    except (InvalidPrefetch, InvalidClinicalInput) as exc:
+        return _error(400, getattr(exc, "code", "prefetch_invalid"), str(exc))
+    cards = build_cards(recommend_treatment(inp), patient_id=context["patientId"], as_of=as_of)
+    services.record_cds_cards_issued(
+        cards=cards,
+        service_id=SERVICE_ID,
+        hook_instance=body["hookInstance"],
+        client_iss=str(claims.get("iss")),
+    )
+    return JsonResponse({"cards": cards})
+
+
+def _parse_time(value: str) -> datetime:
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise ValueError("outcomeTimestamp needs a time zone")
+    return when
+
+
+def _feedback_items_valid(items: Any) -> bool:
+    if not isinstance(items, list) or not items:
+        return False
+    for item in items:
+        if not isinstance(item, dict) or item.get("outcome") not in _OUTCOMES:
+            return False
+        if not isinstance(item.get("card"), str) or not isinstance(
+            item.get("outcomeTimestamp"), str
+        ):
+            return False
+        if item["outcome"] == "accepted" and not isinstance(item.get("acceptedSuggestions"), list):
+            return False
+        try:
+            _parse_time(item["outcomeTimestamp"])
+            import uuid
+
+            uuid.UUID(item["card"])
+        except ValueError:
+            return False
+    return True
+
+
+@csrf_exempt
+@require_POST
+def feedback(request: HttpRequest, service_id: str) -> JsonResponse:
+    if service_id != SERVICE_ID:
+        return _error(404, "not_found", "No such CDS service.")
+    claims = _authorised(request)
+    if isinstance(claims, JsonResponse):
+        return claims
+    body = _body(request)
+    items = body.get("feedback") if isinstance(body, dict) else None
+    if not _feedback_items_valid(items):
+        return _error(
+            400,
+            "cds_feedback_invalid",
+            "Send feedback items with card (uuid), outcome (accepted|overridden), "
+            "outcomeTimestamp and, when accepted, acceptedSuggestions.",
+        )
+    try:
+        services.record_cds_feedback(
+            service_id=SERVICE_ID,
+            items=items,
+            client_iss=str(claims.get("iss")),
+            parse_time=_parse_time,
+        )
+    except services.UnknownCard:
+        return _error(404, "cds_card_unknown", "No card with that uuid was issued here.")
+    return JsonResponse({})
