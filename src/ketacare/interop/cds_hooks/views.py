@@ -17,6 +17,7 @@ a dict of ``ClinicCapabilities`` fields); by default every option is offered or 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -173,8 +174,6 @@ def _feedback_items_valid(items: Any) -> bool:
             return False
         try:
             _parse_time(item["outcomeTimestamp"])
-            import uuid
-
             uuid.UUID(item["card"])
         except ValueError:
             return False
