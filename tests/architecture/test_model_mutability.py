@@ -15,6 +15,8 @@ MUTABLE = {
     "protocols.ProtocolVersion",
     "protocols.ClinicPolicyVersion",
     "careplans.CarePlanPolicy",  # a clinic setting (integration window); changes audited
+    # Clinic ledger policy (inventory interval, waste witness); changed by its service, audited.
+    "controlled_substances.LedgerSettings",
 }
 APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry"}
 
