@@ -14,7 +14,11 @@ from ketacare.accounts.models import Role
 from ketacare.accounts.permissions import ROLE_PERMISSIONS, Permission
 from ketacare.api import api as ninja_api
 
-PUBLIC = {("get", "/api/v1/health"), ("post", "/api/v1/auth/token")}
+PUBLIC = {
+    ("get", "/api/v1/health"),
+    ("post", "/api/v1/auth/token"),
+    ("post", "/api/v1/self-report/{token}"),  # a signed single-use link is the credential
+}
 
 OPERATIONS = [
     (method, path, op.get("x-permission"))
@@ -145,7 +149,26 @@ def discrepancy_id(nurse):
 
 
 @pytest.fixture
-def path_ids(patient, consent_id, plan_component_id, evaluation_id, session_id, discrepancy_id):
+def alert_id(nurse, patient):
+    from django.utils import timezone
+
+    from ketacare.measures.services import record_assessment
+
+    recorded = record_assessment(
+        actor=nurse,
+        patient=patient,
+        instrument="phq9",
+        items=[0] * 8 + [1],
+        context="follow_up",
+        taken_at=timezone.now(),
+    )
+    return recorded.alerts[0].pk
+
+
+@pytest.fixture
+def path_ids(
+    patient, consent_id, plan_component_id, evaluation_id, session_id, discrepancy_id, alert_id
+):
     """Ids of clinic A records for every path parameter the API uses."""
     return {
         "patient_id": patient.pk,
@@ -154,6 +177,8 @@ def path_ids(patient, consent_id, plan_component_id, evaluation_id, session_id, 
         "evaluation_id": evaluation_id,
         "session_id": session_id,
         "discrepancy_id": discrepancy_id,
+        "alert_id": alert_id,
+        "code": "phq9",
     }
 
 

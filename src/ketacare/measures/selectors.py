@@ -1,0 +1,416 @@
+"""Reads of measurement-based care: assessments, outcomes, alerts, maintenance timing, the
+assessments due and the chart data. Access functions check permission and clinic, answer the
+same ``NotFound`` for absent and not-yours, and audit the read (lists once per request).
+
+Outcomes: stored assessments become the core's ``ScoreObservation`` (``mappers``) and doses
+come from ``treatment.selectors.list_dose_events``; ``clinical.outcomes.assess_outcomes`` runs
+with the default ``OutcomePolicy`` (cited defaults; clinic configuration comes later).
+
+Maintenance (``maintenance_for``), what is used and why:
+
+- the doses are the treatment app's recorded doses;
+- the end of the acute series is the last dose of the acute series, taken from the treatment
+  record: for an esketamine course the last dose in course weeks 1-4 (induction, label S2/S3);
+  otherwise the last dose of the patient's first course. Until that course's acute sessions
+  are all given or closed, the series is "ongoing" and no date is recommended;
+- the bounds: esketamine courses use the label bounds (``esketamine_maintenance_policy`` for
+  the current treatment week); other routes have no published maintenance interval (S19,
+  S24), so no bounds or default are set and the date comes from durability alone (a clinic
+  setting can add bounds later);
+- the instrument: the depression scale with the most scores after the acute series (PHQ-9,
+  MADRS or QIDS-SR16); the threshold is response against baseline (durability of benefit), a
+  KetaCare choice that also covers patients who respond without remitting.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from ketacare.access import NotFound
+from ketacare.accounts.models import User
+from ketacare.accounts.permissions import Permission, require_permission
+from ketacare.audit.services import record_read
+from ketacare.clinical.errors import InvalidClinicalInput
+from ketacare.clinical.outcomes import (
+    DoseEvent,
+    DurabilityThreshold,
+    MaintenancePolicy,
+    MaintenanceRecommendation,
+    OutcomeAssessment,
+    OutcomePolicy,
+    assess_outcomes,
+    esketamine_maintenance_policy,
+    is_due,
+    recommend_maintenance,
+)
+from ketacare.clinical.outcomes.definitions import DEPRESSION_INSTRUMENTS
+from ketacare.clinical.outcomes.maintenance import OUTCOMES_ESKETAMINE_INDUCTION_LAST_WEEK
+from ketacare.clinical.outcomes.status import remission_source
+from ketacare.clinical.scales import get_instrument
+from ketacare.measures import schedule as sched
+from ketacare.measures.mappers import outcome_instrument, to_observations
+from ketacare.measures.models import AlertStatus, Assessment, AssessmentSchedule, SafetyAlert
+from ketacare.patients.models import Patient
+from ketacare.treatment.models import Course, DoseAdministration, TreatmentSession
+from ketacare.treatment.selectors import list_dose_events
+
+_ESKETAMINE = "esketamine"
+_OPEN_SESSION_STATES = ("scheduled", "checked_in", "cleared", "dosing", "observation")
+
+
+def _patient(actor: User, patient_id: int, purpose: str) -> Patient:
+    require_permission(actor, Permission.VIEW_PATIENT)
+    patient = (
+        Patient.objects.filter(pk=patient_id)
+        .filter(clinic_id=actor.clinic_id)
+        .select_related("clinic")
+        .first()
+    )
+    if patient is None:
+        raise NotFound("patient")
+    record_read(actor=actor, target=patient, patient_id=patient.pk, summary=purpose)
+    return patient
+
+
+def patient_assessments(patient: Patient, *, as_of: datetime | None = None) -> list[Assessment]:
+    """Every assessment of the patient up to ``as_of``, oldest first (no audit: callers
+    have accessed the patient)."""
+    qs = Assessment.objects.filter(patient=patient)
+    if as_of is not None:
+        qs = qs.filter(taken_at__lte=as_of)
+    return list(qs.order_by("taken_at", "id"))
+
+
+def list_assessments_for_patient(
+    actor: User, patient_id: int, *, instrument: str | None = None
+) -> tuple[Patient, list[Assessment]]:
+    patient = _patient(actor, patient_id, "assessments")
+    rows = patient_assessments(patient)
+    if instrument:
+        rows = [r for r in rows if r.instrument == instrument]
+    return patient, rows
+
+
+# --- Outcomes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeView:
+    patient: Patient
+    as_of: datetime
+    assessment: OutcomeAssessment
+    rows: dict[str, Assessment]  # observation id -> stored row
+    series: dict[str, list[Assessment]]  # scale code -> rows, oldest first
+    doses: tuple[DoseEvent, ...]
+
+
+def outcomes_for(patient: Patient, *, as_of: datetime | None = None) -> OutcomeView:
+    now = as_of or timezone.now()
+    rows = patient_assessments(patient, as_of=now)
+    doses = tuple(d for d in list_dose_events(patient) if d.given_at <= now)
+    result = assess_outcomes(to_observations(rows), doses, OutcomePolicy(), as_of=now)
+    series: dict[str, list[Assessment]] = {}
+    for row in rows:
+        series.setdefault(row.instrument, []).append(row)
+    return OutcomeView(
+        patient=patient,
+        as_of=now,
+        assessment=result,
+        rows={str(r.pk): r for r in rows},
+        series=series,
+        doses=doses,
+    )
+
+
+def access_outcomes(actor: User, patient_id: int) -> OutcomeView:
+    """Status, reasons and series per instrument for one patient (the read is audited)."""
+    return outcomes_for(_patient(actor, patient_id, "outcomes"))
+
+
+# --- Alerts ----------------------------------------------------------------------------------
+
+
+def list_open_alerts(actor: User) -> list[SafetyAlert]:
+    """The clinic's open safety alerts, most severe and oldest first (the dashboard list)."""
+    require_permission(actor, Permission.ACKNOWLEDGE_ALERT)
+    rank = {"critical": 0, "high": 1, "warning": 2}
+    alerts = list(
+        SafetyAlert.objects.filter(clinic_id=actor.clinic_id, status=AlertStatus.OPEN)
+        .select_related("patient", "assessment")
+        .order_by("created_at", "id")
+    )
+    alerts.sort(key=lambda a: rank.get(a.severity, 9))
+    record_read(
+        actor=actor,
+        target=("measures.SafetyAlert", "open"),
+        summary=f"open safety alerts: {len(alerts)}",
+    )
+    return alerts
+
+
+def list_patient_alerts(patient: Patient) -> list[SafetyAlert]:
+    return list(SafetyAlert.objects.filter(patient=patient).order_by("-created_at", "-id"))
+
+
+def access_alert(actor: User, alert_id: int) -> SafetyAlert:
+    require_permission(actor, Permission.ACKNOWLEDGE_ALERT)
+    alert = (
+        SafetyAlert.objects.filter(pk=alert_id)
+        .filter(clinic_id=actor.clinic_id)
+        .select_related("patient", "assessment")
+        .first()
+    )
+    if alert is None:
+        raise NotFound("alert")
+    record_read(actor=actor, target=alert, patient_id=alert.patient_id, summary="alert")
+    return alert
+
+
+# --- Maintenance -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceView:
+    patient: Patient
+    as_of: datetime
+    status: str  # recommended, no_doses, acute_series_ongoing, no_depression_scores
+    message: str
+    recommendation: MaintenanceRecommendation | None = None
+    acute_series_ended_at: datetime | None = None
+    drug: str | None = None
+    instrument: str | None = None
+    policy: MaintenancePolicy | None = None
+    due: bool = False
+    doses: tuple[DoseEvent, ...] = field(default_factory=tuple)
+
+
+def _acute_series(patient: Patient, as_of: datetime) -> tuple[str | None, datetime | None, bool]:
+    """(drug, end of the acute series, whether it is still ongoing) from the treatment
+    record; see the module docstring."""
+    course = Course.objects.filter(patient=patient).order_by("start_at", "id").first()
+    if course is None:
+        return None, None, False
+    sessions = TreatmentSession.objects.filter(course=course)
+    if course.drug == _ESKETAMINE:
+        sessions = sessions.filter(course_week__lte=OUTCOMES_ESKETAMINE_INDUCTION_LAST_WEEK)
+    last = (
+        DoseAdministration.objects.filter(session__in=sessions, started_at__lte=as_of)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    pending = sessions.filter(state__in=_OPEN_SESSION_STATES, scheduled_at__lte=as_of).exists()
+    later = sessions.filter(state="scheduled", scheduled_at__gt=as_of).exists()
+    return course.drug, last, pending or later
+
+
+def _treatment_week(first_dose_at: datetime, as_of: datetime) -> int:
+    return (as_of - first_dose_at).days // 7 + 1
+
+
+def maintenance_for(patient: Patient, *, as_of: datetime | None = None) -> MaintenanceView:
+    now = as_of or timezone.now()
+    doses = tuple(d for d in list_dose_events(patient) if d.given_at <= now)
+    if not doses:
+        return MaintenanceView(patient, now, "no_doses", "No dose has been given yet.")
+    drug, acute_end, ongoing = _acute_series(patient, now)
+    if ongoing or acute_end is None:
+        return MaintenanceView(
+            patient,
+            now,
+            "acute_series_ongoing",
+            "The acute series is not finished; maintenance timing starts after its last dose.",
+            drug=drug,
+            doses=doses,
+        )
+    rows = patient_assessments(patient, as_of=now)
+    counts = Counter(
+        outcome_instrument(r.instrument)
+        for r in rows
+        if outcome_instrument(r.instrument) in DEPRESSION_INSTRUMENTS and r.taken_at > acute_end
+    )
+    if not counts:
+        return MaintenanceView(
+            patient,
+            now,
+            "no_depression_scores",
+            "No PHQ-9, MADRS or QIDS-SR16 score since the acute series; durability cannot be "
+            "measured.",
+            acute_series_ended_at=acute_end,
+            drug=drug,
+            doses=doses,
+        )
+    instrument = sorted(counts, key=lambda code: (-counts[code], code))[0]
+    threshold = DurabilityThreshold.RESPONSE
+    week = _treatment_week(doses[0].given_at, now)
+    if drug == _ESKETAMINE and week > OUTCOMES_ESKETAMINE_INDUCTION_LAST_WEEK:
+        policy = esketamine_maintenance_policy(week, instrument=instrument, threshold=threshold)
+    else:
+        policy = MaintenancePolicy(instrument=instrument, threshold=threshold)
+    recommendation = recommend_maintenance(
+        to_observations(rows), doses, acute_end, policy, as_of=now
+    )
+    return MaintenanceView(
+        patient,
+        now,
+        "recommended" if recommendation.next_dose_at else "clinician_sets_date",
+        "; ".join(r.message for r in recommendation.reasons),
+        recommendation=recommendation,
+        acute_series_ended_at=acute_end,
+        drug=drug,
+        instrument=instrument,
+        policy=policy,
+        due=is_due(recommendation, now),
+        doses=doses,
+    )
+
+
+def access_maintenance(actor: User, patient_id: int) -> MaintenanceView:
+    return maintenance_for(_patient(actor, patient_id, "maintenance timing"))
+
+
+def list_patients_due_for_maintenance(
+    actor: User, *, as_of: datetime | None = None
+) -> list[MaintenanceView]:
+    """Patients whose recommended maintenance date has been reached, or whose durability is
+    shortening, soonest first. Audited once for the list."""
+    require_permission(actor, Permission.VIEW_PATIENT)
+    now = as_of or timezone.now()
+    dosed = (
+        DoseAdministration.objects.filter(clinic_id=actor.clinic_id)
+        .values_list("session__patient_id", flat=True)
+        .distinct()
+    )
+    views = []
+    for patient in Patient.objects.filter(pk__in=dosed).select_related("clinic").order_by("id"):
+        try:
+            view = maintenance_for(patient, as_of=now)
+        except InvalidClinicalInput:
+            continue  # inconsistent history: the patient's own page shows the problem
+        rec = view.recommendation
+        if rec is not None and (view.due or rec.durability_shortening):
+            views.append(view)
+    views.sort(key=lambda v: v.recommendation.next_dose_at or now)  # type: ignore[union-attr]
+    record_read(
+        actor=actor,
+        target=("measures.Maintenance", "due"),
+        summary=f"patients due for maintenance: {len(views)}",
+    )
+    return views
+
+
+# --- Schedule and due assessments ------------------------------------------------------------
+
+
+def schedule_rules(clinic_id: int) -> list[sched.ScheduleRule]:
+    """The clinic's active schedule, or the product defaults when it has set none."""
+    rows = AssessmentSchedule.objects.filter(clinic_id=clinic_id, active=True).order_by("id")
+    rules = [
+        sched.ScheduleRule(
+            instrument=r.instrument,
+            phase=r.phase,
+            offset_hours=r.offset_hours,
+            window_hours=r.window_hours,
+            interval_days=r.interval_days,
+        )
+        for r in rows
+    ]
+    return rules or list(sched.DEFAULT_SCHEDULE)
+
+
+def assessments_due(patient: Patient, as_of: datetime) -> list[sched.DueAssessment]:
+    """What the patient should complete now, from the clinic's schedule (no audit: callers
+    accessed the patient)."""
+    taken = [
+        sched.TakenAssessment(r.instrument, r.context, r.taken_at)
+        for r in patient_assessments(patient, as_of=as_of)
+    ]
+    doses = [d.given_at for d in list_dose_events(patient)]
+    local = timezone.localtime(as_of)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    sessions_today = [
+        timezone.localtime(at)
+        for at in TreatmentSession.objects.filter(
+            patient=patient,
+            state__in=("scheduled", "checked_in", "cleared"),
+            scheduled_at__gte=day_start,
+            scheduled_at__lt=day_start + timedelta(days=1),
+        )
+        .order_by("scheduled_at")
+        .values_list("scheduled_at", flat=True)
+    ]
+    return sched.due_assessments(
+        schedule_rules(patient.clinic_id), taken, doses, sessions_today, as_of=as_of
+    )
+
+
+def access_assessments_due(actor: User, patient_id: int) -> list[sched.DueAssessment]:
+    patient = _patient(actor, patient_id, "assessments due")
+    return assessments_due(patient, timezone.now())
+
+
+# --- Chart data ------------------------------------------------------------------------------
+
+
+def trajectory_for(
+    patient: Patient, *, as_of: datetime | None = None, policy: OutcomePolicy | None = None
+) -> dict[str, dict[str, Any]]:
+    """Chart data per scale code, for ``web/components/trajectory_chart.html``::
+
+        {"phq9": {"instrument": "phq9", "instrument_label": "PHQ-9",
+                  "min_total": 0, "max_total": 27,
+                  "points": [{"at": datetime, "total": 18, "band_label": "Moderately severe",
+                              "context": "baseline"}, ...],          # oldest first
+                  "bands": [{"label": "Minimal", "min_total": 0, "max_total": 4}, ...],
+                  "remission_max_total": 4,                          # from the OutcomePolicy
+                  "doses": [{"at": datetime, "label": "Dose 1"}, ...]}}
+
+    Bands are the instrument's cited bands from the core; a scale without a total (the C-SSRS
+    screener) is left out. No audit: callers accessed the patient.
+    """
+    now = as_of or timezone.now()
+    policy = policy or OutcomePolicy()
+    doses = [
+        {"at": d.given_at, "label": f"Dose {n}"}
+        for n, d in enumerate(list_dose_events(patient), start=1)
+        if d.given_at <= now
+    ]
+    charts: dict[str, dict[str, Any]] = {}
+    for row in patient_assessments(patient, as_of=now):
+        if row.total is None:
+            continue
+        if row.instrument not in charts:
+            spec = get_instrument(row.instrument)
+            charts[row.instrument] = {
+                "instrument": row.instrument,
+                "instrument_label": spec.short_name,
+                "min_total": spec.min_total or 0,
+                "max_total": spec.max_total,
+                "points": [],
+                "bands": [
+                    {"label": b.label, "min_total": b.min_total, "max_total": b.max_total}
+                    for b in spec.bands
+                ],
+                "remission_max_total": policy.remission_max_total(row.instrument),
+                "remission_source": (
+                    src.as_dict()
+                    if row.instrument in DEPRESSION_INSTRUMENTS
+                    and (src := remission_source(row.instrument, policy))
+                    else None
+                ),
+                "doses": doses,
+            }
+        charts[row.instrument]["points"].append(
+            {
+                "at": row.taken_at,
+                "total": row.total,
+                "band_label": row.severity_label,
+                "context": row.context,
+            }
+        )
+    return charts
