@@ -20,6 +20,7 @@ patient's covariates; only the model's random effects vary), rounding to device 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
@@ -29,7 +30,7 @@ from typing import Literal
 import numpy as np
 
 from ketacare.clinical.errors import InvalidClinicalInput, require
-from ketacare.clinical.pk.engine import Input, evaluate, evaluate_slabs
+from ketacare.clinical.pk.engine import Input, evaluate, summarize_population
 from ketacare.clinical.pk.models import MODELS, Covariates, PkModel, Route
 from ketacare.clinical.pk.references import ELEKT_D_2023, KAMP_2020
 from ketacare.clinical.sources import Source, cited
@@ -403,40 +404,14 @@ def simulate_population(
     n_points = _grid(horizon_min, step_min, max(2, n))
     step = float(step_min)
     system, inputs = _inputs(model, _sample(model, n, seed), patient, n, regimen)
-    n_obs = len(system.observed)
     stride = max(1, -(-n_points // BAND_POINTS))
     band_idx = np.arange(0, n_points, stride)
-    bands = np.empty((n_obs, len(PERCENTILES), len(band_idx)))
-    cmax = np.full((n, n_obs), -np.inf)
-    tmax = np.zeros((n, n_obs))
-    total = np.zeros((n, n_obs))
-    edges = np.zeros((n, n_obs))
-    above = np.zeros(n)
-    band_pos = 0
-    for first, block in evaluate_slabs(system, inputs, n_points, step, dtype=np.float32):
-        length = block.shape[2]
-        arg = np.argmax(block, axis=2)
-        peak = np.take_along_axis(block, arg[:, :, None], axis=2)[:, :, 0]
-        better = peak > cmax
-        cmax = np.where(better, peak, cmax)
-        tmax = np.where(better, (first + arg) * step, tmax)
-        total += block.sum(axis=2, dtype=np.float64)
-        if first == 0:
-            edges += block[:, :, 0]
-        if first + length == n_points:
-            edges += block[:, :, -1]
-        if threshold_ng_ml is not None:
-            above += np.count_nonzero(block[:, 0, :] >= threshold_ng_ml, axis=1)
-        local = band_idx[(band_idx >= first) & (band_idx < first + length)] - first
-        if local.size:
-            values = block[:, :, local]
-            bands[:, :, band_pos : band_pos + local.size] = np.moveaxis(
-                np.percentile(values, PERCENTILES, axis=0), 1, 0
-            )
-            band_pos += local.size
-    auc = (total - 0.5 * edges) * step / 60.0
-    cmax = np.maximum(cmax, 0.0)
-    time_above = above * step if threshold_ng_ml is not None else None
+    result = summarize_population(system, inputs, n_points, step, band_idx, threshold_ng_ml)
+    cmax = np.maximum(result.cmax, 0.0)
+    tmax = result.tmax_index * step
+    auc = result.auc / 60.0
+    time_above = result.above * step if result.above is not None else None
+    bands = _band_percentiles(result.bands)  # (O, 5, B)
     summary = {
         "cmax_ng_ml": _pct(cmax[:, 0]),
         "tmax_min": _pct(tmax[:, 0]),
@@ -466,6 +441,23 @@ def simulate_population(
         summary_percentiles=summary,
         source=model.source,
     )
+
+
+def _band_percentiles(values: np.ndarray) -> np.ndarray:
+    """Percentiles over patients (last axis) of (O, B, P) values, two threads over B."""
+    n_obs, n_band, _ = values.shape
+    out = np.empty((n_obs, len(PERCENTILES), n_band))
+    half = n_band // 2
+
+    def fill(lo: int, hi: int) -> None:
+        if hi > lo:
+            out[:, :, lo:hi] = np.moveaxis(
+                np.percentile(values[:, lo:hi, :], PERCENTILES, axis=2), 0, 1
+            )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda span: fill(*span), [(0, half), (half, n_band)]))
+    return out
 
 
 def _pct(values: np.ndarray) -> dict[int, float]:
