@@ -94,10 +94,12 @@ def raw_dose(prescriber):
 
 @pytest.fixture(autouse=True)
 def clock():
-    """Time stands still unless a test moves it (``clock.shift(timedelta(...))``)."""
+    """Time stands still at 10:00 UTC today unless a test moves it (``clock.shift(...)``), so a
+    session day never straddles midnight."""
     import time_machine
 
-    with time_machine.travel(timezone.now().replace(microsecond=0), tick=False) as traveller:
+    ten = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    with time_machine.travel(ten, tick=False) as traveller:
         yield traveller
 
 

@@ -696,12 +696,18 @@ def _plan_dose(
     exposure = check_cumulative_exposure(
         protocol, to_past_doses(past), result.dose_mg, as_of=started_at, policy=policy
     )
-    course_doses = [d.started_at for d in past if d.session.course_id == course.pk]
+    # Course weeks are counted on the clinic's local calendar.
+    local = timezone.localtime(started_at)
+    course_doses = [
+        timezone.localtime(d.started_at)
+        for d in past
+        if d.session.course_id == course.pk and d.started_at < started_at
+    ]
     schedule = check_schedule(
         protocol,
-        [t for t in course_doses if t < started_at],
-        started_at,
-        course_start=timezone.localtime(course.start_at),
+        course_doses,
+        local,
+        course_start=timezone.localtime(course.start_at).date(),
     )
     return _DosePlan(
         result.dose_mg,
@@ -763,7 +769,8 @@ def administer_dose(
     codes = _enforce(
         actor=actor, session=session, decision=decision, inline=override, step="dose", now=now
     )
-    reasons = [o.reason for o in session.overrides.all()]
+    reasons = [override.reason.strip()] if override else []
+    reasons += [o.reason for o in session.overrides.all()]
     dose = DoseAdministration(
         clinic_id=session.clinic_id,
         created_at=now,
