@@ -13,8 +13,11 @@ from django.shortcuts import render
 
 from ketacare.access import NotFound
 from ketacare.accounts.permissions import PermissionDenied
+from ketacare.clinical.errors import InvalidClinicalInput
+from ketacare.measures.services import record_self_report
 from ketacare.portal import selectors
 from ketacare.portal.forms import SelfReportForm
+from ketacare.web.pages import apply_clinical_error
 
 
 def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -53,16 +56,22 @@ def self_report(request: HttpRequest, instrument: str) -> HttpResponse:
         raise Http404("No such questionnaire in the portal.")
     patient = selectors.access_own_patient(request.user)
     form = SelfReportForm(spec, data=request.POST or None)
-    return render(
-        request,
-        "portal/self_report.html",
-        {
-            "form": form,
-            "instrument": spec,
-            "patient": patient,
-            "crisis_text": patient.clinic.crisis_text,
-        },
-    )
+    context = {"form": form, "instrument": spec, "patient": patient}
+    if request.method == "POST" and form.is_valid():
+        try:
+            recorded = record_self_report(
+                actor=request.user, instrument=spec.code, items=form.answers()
+            )
+        except InvalidClinicalInput as exc:
+            apply_clinical_error(form, exc)
+        else:
+            context.update(
+                result=recorded.assessment,
+                alert_raised=bool(recorded.alerts),
+                crisis_text=recorded.crisis_text or patient.clinic.crisis_text,
+            )
+    template = "portal/self_report.html"
+    return render(request, f"{template}#result" if request.htmx else template, context)
 
 
 @portal_page
