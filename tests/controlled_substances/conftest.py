@@ -26,3 +26,29 @@ def kit(nurse):
         lot="ESK-77",
         ndc="50458-028-02",
     )[0]
+
+
+@pytest.fixture
+def session(prescriber, patient):
+    """A scheduled esketamine session of ``patient`` (rows written directly: ordering's gates
+    are the treatment app's and are tested there)."""
+    from django.utils import timezone
+
+    from ketacare.audit.models import service_write
+    from ketacare.protocols.selectors import get_active_protocol_version
+    from ketacare.protocols.services import ensure_standard_protocols
+    from ketacare.treatment.models import Course, TreatmentSession
+
+    ensure_standard_protocols(clinic=prescriber.clinic)
+    version = get_active_protocol_version(prescriber.clinic_id, "in_esketamine_trd")
+    now, common = timezone.now(), {"clinic": prescriber.clinic, "created_by": prescriber}
+    with service_write():
+        course = Course.objects.create(
+            **common, created_at=now, patient=patient, protocol_version=version,
+            protocol_code=version.code, route=version.route, drug=version.drug,
+            start_at=now, planned_sessions=1,
+        )  # fmt: skip
+        return TreatmentSession.objects.create(
+            **common, created_at=now, course=course, patient=patient, number=1,
+            course_week=1, scheduled_at=now, updated_at=now,
+        )  # fmt: skip

@@ -136,22 +136,26 @@ def time_travel(when):
 
 
 def test_administration_uses_drug_already_drawn_and_residue_is_wasted_with_a_witness(
-    nurse, prescriber, patient, vial
+    nurse, prescriber, patient, vial, session
 ):
     services.draw_for_session(
-        actor=nurse, container_id=vial.pk, quantity_ml=Decimal("1"), patient=patient, session_id=7
+        actor=nurse,
+        container_id=vial.pk,
+        quantity_ml=Decimal("1"),
+        patient=patient,
+        session_id=session.pk,
     )
     given = services.record_administration_from_stock(
         actor=nurse,
         container_id=vial.pk,
         dose_mg=Decimal("35"),  # 35 mg / 50 mg/mL = 0.7 mL from the 1 mL drawn
         patient=patient,
-        session_id=7,
+        session_id=session.pk,
         as_of=None,
     )
     assert given.kind == EntryKind.ADMINISTER
     assert given.quantity_ml == Decimal("0.7")
-    assert given.session_ref == 7
+    assert given.session_id == session.pk
     assert given.patient_id == patient.pk
     assert (given.balance_after_ml, given.drawn_after_ml) == (Decimal("9"), Decimal("0.3"))
     waste = services.witness_waste(
@@ -161,7 +165,7 @@ def test_administration_uses_drug_already_drawn_and_residue_is_wasted_with_a_wit
         witness_id=prescriber.pk,
         witness_password=PASSWORD,
         patient=patient,
-        session_id=7,
+        session_id=session.pk,
     )
     assert waste.witness_id == prescriber.pk
     assert (waste.balance_after_ml, waste.drawn_after_ml) == (Decimal("9"), Decimal("0"))
@@ -401,3 +405,23 @@ def test_ledger_entries_cannot_be_edited_or_deleted(vial):
         entry.delete()
     with pytest.raises(ImmutableRecordError):
         LedgerEntry.objects.filter(pk=entry.pk).update(quantity_ml=Decimal("5"))
+
+
+def test_session_of_another_patient_is_refused(nurse, clinic_a, vial, session, unchanged):
+    from ketacare.patients.services import register_patient
+
+    other = register_patient(
+        actor=session.created_by,
+        given_name="Blake",
+        family_name="Brown",
+        date_of_birth=session.patient.date_of_birth,
+        sex="male",
+    )
+    check = unchanged(LedgerEntry)
+    with pytest.raises(InvalidClinicalInput) as exc:
+        services.record_administration_from_stock(
+            actor=nurse, container_id=vial.pk, dose_mg=Decimal("35"), patient=other,
+            session_id=session.pk, as_of=None,
+        )  # fmt: skip
+    assert exc.value.code == "session_patient_mismatch"
+    check()

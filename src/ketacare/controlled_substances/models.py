@@ -115,9 +115,13 @@ class LedgerEntry(ClinicalRecord):
         null=True,
         blank=True,
     )
-    # treatment.TreatmentSession id; a plain id so this app does not depend on treatment's
-    # migrations (the session row is checked by the service that passes it).
-    session_ref = models.BigIntegerField(null=True, blank=True)
+    session = models.ForeignKey(
+        "treatment.TreatmentSession",
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        null=True,
+        blank=True,
+    )
     dose_mg = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     reason = models.TextField(blank=True)
     corrects = models.ForeignKey(

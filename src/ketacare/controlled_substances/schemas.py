@@ -104,10 +104,6 @@ class LedgerEntryRead(Schema):
     def resolve_actor_id(obj) -> int | None:
         return obj.created_by_id
 
-    @staticmethod
-    def resolve_session_id(obj) -> int | None:
-        return obj.session_ref
-
 
 class LedgerPage(Schema):
     items: list[LedgerEntryRead]

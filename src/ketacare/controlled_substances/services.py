@@ -61,6 +61,7 @@ from ketacare.controlled_substances.models import (
 )
 from ketacare.patients.models import Patient
 from ketacare.records import save_validated, validation_to_clinical
+from ketacare.treatment.models import TreatmentSession
 
 # Account protection for witness password re-entry (a security setting, not a clinical
 # rule): the same numbers the sign-in lockout uses are a reasonable default.
@@ -100,10 +101,26 @@ def _locked_container(actor: User, container_id: int) -> StockContainer:
     return container
 
 
-def _clinic_patient(actor: User, patient: Patient | None) -> Patient | None:
+def _session_and_patient(
+    actor: User, session_id: int | None, patient: Patient | None
+) -> tuple[TreatmentSession | None, Patient | None]:
+    """The clinic's session and patient named by an entry; they must agree."""
     if patient is not None and patient.clinic_id != actor.clinic_id:
         raise NotFound("patient")
-    return patient
+    if session_id is None:
+        return None, patient
+    session = (
+        TreatmentSession.objects.filter(pk=session_id, clinic_id=actor.clinic_id)
+        .select_related("patient")
+        .first()
+    )
+    if session is None:
+        raise NotFound("session")
+    if patient is not None and session.patient_id != patient.pk:
+        raise InvalidClinicalInput(
+            "session_patient_mismatch", "The session belongs to a different patient."
+        )
+    return session, session.patient
 
 
 def _positive_ml(value: Decimal, field: str) -> Decimal:
@@ -126,7 +143,7 @@ def _append_entry(
     policy: core.LedgerPolicy,
     witness: User | None = None,
     patient: Patient | None = None,
-    session_ref: int | None = None,
+    session: TreatmentSession | None = None,
     dose_mg: Decimal | None = None,
     reason: str = "",
     corrects: LedgerEntry | None = None,
@@ -168,7 +185,7 @@ def _append_entry(
         drawn_after_ml=after.drawn_ml,
         witness=witness,
         patient=patient,
-        session_ref=session_ref,
+        session=session,
         dose_mg=dose_mg,
         reason=reason,
         corrects=corrects,
@@ -187,7 +204,7 @@ def _append_entry(
             "balance_after_ml": after.stock_ml,
             "drawn_after_ml": after.drawn_ml,
             "witness": witness.pk if witness else None,
-            "session_ref": session_ref,
+            "session": session.pk if session else None,
             "corrects": corrects.pk if corrects else None,
         },
         reason=reason,
@@ -393,7 +410,7 @@ def draw_for_session(
     for a session. Refuses more than is in stock and an expired lot (409)."""
     require_permission(actor, Permission.ADMINISTER_DOSE)
     _positive_ml(quantity_ml, "The quantity drawn")
-    patient = _clinic_patient(actor, patient)
+    session, patient = _session_and_patient(actor, session_id, patient)
     container = _locked_container(actor, container_id)
     _whole_devices(container, quantity_ml)
     return _append_entry(
@@ -404,7 +421,7 @@ def draw_for_session(
         as_of=as_of,
         policy=mappers.ledger_policy_for(actor.clinic_id),
         patient=patient,
-        session_ref=session_id,
+        session=session,
     )
 
 
@@ -438,22 +455,33 @@ def dose_volume_ml(container: StockContainer, dose_mg: Decimal) -> Decimal:
 def record_administration_from_stock(
     *,
     actor: User,
-    container_id: int,
-    dose_mg: Decimal,
-    patient: Patient,
-    session_id: int | None,
-    as_of: datetime | None,
+    container_id: int | None = None,
+    dose_mg: Decimal | None = None,
+    patient: Patient | None = None,
+    session_id: int | None = None,
+    as_of: datetime | None = None,
+    dose: Any = None,
 ) -> LedgerEntry:
     """Record a dose given to ``patient`` from a container, linked to the session.
 
     Uses drug already drawn up from this container first and draws the shortfall from stock
     (a draw entry, then the administration). Called by the treatment app inside its own
     transaction (this joins it), so the dose record and the ledger commit or roll back
-    together. Refuses a dose the container cannot cover or an expired lot (409)."""
+    together; the treatment app may pass its saved ``dose`` (a ``DoseAdministration``)
+    instead of the separate fields. Refuses a dose the container cannot cover or an expired
+    lot (409)."""
     require_permission(actor, Permission.ADMINISTER_DOSE)
+    if dose is not None:
+        container_id, dose_mg = dose.container_id, dose.dose_mg
+        session_id, patient = dose.session_id, dose.session.patient
+        as_of = dose.created_at  # when the treatment app recorded the dose
+    if container_id is None or dose_mg is None:
+        raise InvalidClinicalInput(
+            "container_required", "Name the stock container and the dose given from it."
+        )
     if patient is None:
         raise InvalidClinicalInput("patient_required", "An administration names the patient.")
-    patient = _clinic_patient(actor, patient)
+    session, patient = _session_and_patient(actor, session_id, patient)
     container = _locked_container(actor, container_id)
     volume = dose_volume_ml(container, dose_mg)
     _whole_devices(container, volume)
@@ -469,7 +497,7 @@ def record_administration_from_stock(
             as_of=as_of,
             policy=policy,
             patient=patient,
-            session_ref=session_id,
+            session=session,
         )
     return _append_entry(
         actor=actor,
@@ -479,7 +507,7 @@ def record_administration_from_stock(
         as_of=as_of,
         policy=policy,
         patient=patient,
-        session_ref=session_id,
+        session=session,
         dose_mg=dose_mg,
     )
 
@@ -559,7 +587,7 @@ def witness_waste(
     and more than is drawn up (409); the actor as witness is invalid input (422)."""
     require_permission(actor, Permission.WITNESS_WASTE)
     _positive_ml(quantity_ml, "The quantity wasted")
-    patient = _clinic_patient(actor, patient)
+    session, patient = _session_and_patient(actor, session_id, patient)
     container = _locked_container(actor, container_id)
     witness, blockers = _witness_blockers(actor, witness_id, witness_password)
     return _append_entry(
@@ -571,7 +599,7 @@ def witness_waste(
         policy=mappers.ledger_policy_for(actor.clinic_id),
         witness=witness,
         patient=patient,
-        session_ref=session_id,
+        session=session,
         reason=reason.strip(),
         extra_blockers=blockers,
         claimed_witness_id=witness_id,
