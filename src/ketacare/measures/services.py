@@ -129,8 +129,11 @@ def _store(
     channel: str,
     session_id: int | None,
     summary: str,
+    created_by: User | None = None,
 ) -> RecordedAssessment:
-    """Score, store, decide alerts, audit. Callers have authorised and locked nothing yet."""
+    """Score, store, decide alerts, audit. ``created_by`` defaults to ``actor``; a link
+    report has no signed-in actor and is created under the issuing clinician's link."""
+    creator = created_by or actor
     now = timezone.now()
     _check_instrument(instrument)
     _check_context(context)
@@ -146,7 +149,7 @@ def _store(
     row = Assessment(
         clinic_id=patient.clinic_id,
         created_at=now,
-        created_by=actor,
+        created_by=creator,
         patient=patient,
         instrument=instrument,
         instrument_version=result.version,
@@ -197,7 +200,7 @@ def _store(
         alert = SafetyAlert(
             clinic_id=patient.clinic_id,
             created_at=now,
-            created_by=actor,
+            created_by=creator,
             patient=patient,
             assessment=row,
             code=spec.code,
@@ -390,6 +393,7 @@ def redeem_portal_link(
         channel=AssessmentChannel.LINK,
         session_id=None,
         summary=f"{link.instrument} self-report (link {link.pk})",
+        created_by=link.created_by,
     )
     link.used_at = now
     link.assessment = recorded.assessment
