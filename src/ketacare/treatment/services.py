@@ -79,6 +79,7 @@ from ketacare.clinical.session.states import SessionState, transition
 from ketacare.clinical.session.types import CareSetting
 from ketacare.clinical.session.vitals import Vitals, assess_vitals
 from ketacare.consent.selectors import consent_gate_for
+from ketacare.controlled_substances import services as ledger_services
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import latest_weight
 from ketacare.protocols.selectors import (
@@ -834,16 +835,7 @@ def _record_in_ledger(*, actor: User, dose: DoseAdministration, session: Treatme
     app records the administration in this same transaction."""
     if dose.container_id is None:
         return
-    from ketacare.apps_registry import optional_module
-
-    ledger = optional_module("controlled_substances", "services")
-    if ledger is None or not hasattr(ledger, "record_administration_from_stock"):
-        raise InvalidClinicalInput(
-            "ledger_unavailable",
-            "The controlled-substance ledger is not available; record the dose without a "
-            "container and enter the stock movement in the ledger.",
-        )
-    ledger.record_administration_from_stock(actor=actor, dose=dose)
+    ledger_services.record_administration_from_stock(actor=actor, dose=dose)
 
 
 @transaction.atomic
