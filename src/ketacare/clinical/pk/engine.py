@@ -386,7 +386,7 @@ def summarize_population(
     step_min: float,
     band_index: np.ndarray,
     threshold: float | None = None,
-    window_points: int = 240,
+    window_points: int = 120,
     workers: int = 2,
     chunk: int = 500,
 ) -> PopulationSummary:
