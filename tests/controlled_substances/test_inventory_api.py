@@ -38,7 +38,9 @@ def test_expired_lot_answers_409_with_the_blocker_and_writes_nothing(api, nurse,
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     response = api(nurse).post("/inventory/receipts", receipt_body(expires_on=yesterday))
     assert response.status_code == 409
-    assert [b["code"] for b in response.json()["details"]["blockers"]] == ["lot_expired"]
+    (blocker,) = response.json()["details"]["blockers"]
+    assert blocker["code"] == "lot_expired"
+    assert blocker["overridable"] is False  # ledger gates have no override, not even a prescriber's
     check()
 
 
