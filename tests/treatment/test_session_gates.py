@@ -527,3 +527,16 @@ def test_rems_form_is_queued_until_submitted_and_overdue_after_7_days(
 def test_other_clinic_clinician_gets_not_found_for_a_session(esketamine_course, outsider):
     with pytest.raises(NotFound):
         access_session(outsider, esketamine_course.sessions[0].pk)
+
+
+def test_rems_form_prints_as_a_page_and_outsiders_get_404(
+    esketamine_course, cleared, prescriber, nurse, outsider, clock, client
+):
+    session = _full_session(esketamine_course.sessions[0], cleared, prescriber, nurse, clock)
+    client.force_login(nurse)
+    page = client.get(f"/sessions/{session.pk}/rems-form/")
+    assert page.status_code == 200
+    assert b"BP 40 min after administration" in page.content
+    assert b"(missing)" in page.content  # the provider's phone is not in the record
+    client.force_login(outsider)
+    assert client.get(f"/sessions/{session.pk}/rems-form/").status_code == 404
