@@ -25,7 +25,9 @@ def test_demo_has_assessment_histories_alerts_and_a_portal_self_report(db):
     assert PortalLink.objects.filter(used_at__isnull=True).count() == 1
     oldest = Assessment.objects.order_by("taken_at").first().taken_at
     assert (timezone.now() - oldest).days >= 90
-    # Outcomes are computed for every demo patient without error.
+    # Treated demo patients show each outcome profile (statuses from the core).
+    statuses = set()
     for patient_id in Assessment.objects.values_list("patient", flat=True).distinct():
         patient = Assessment.objects.filter(patient_id=patient_id).first().patient
-        outcomes_for(patient)
+        statuses |= {str(i.status) for i in outcomes_for(patient).assessment.instruments}
+    assert {"remission", "responding", "non_response", "relapse"} <= statuses

@@ -2,16 +2,21 @@
 patients, written through ``measures.services`` so scores, alerts and audit entries are real.
 
 Timing follows the default schedule: baseline two days before the first dose, PHQ-9 an hour
-before each dose, PHQ-9 24 hours after the first dose, then weekly follow-ups. The dose times
-are the patient's recorded doses (``treatment.selectors.list_dose_events``, or
-``ctx.extra["dose_times"][patient_id]`` if the treatment step passes them); a patient without
-recorded doses gets the same assessment calendar on a planned timeline (twice-weekly acute
-series of six, then every three weeks), but no dose is invented: their outcomes then read
-"not yet assessed" until treatment data exist.
+before each dose, PHQ-9 24 hours after the first dose, then weekly follow-ups.
 
-Profiles, in rotation: remitter, responder, non-responder, relapser. One patient reports PHQ-9
-item 9 today (an open alert); the relapser's worsening alerts are acknowledged except the
-latest; the portal patient (the first) also has a portal self-report and an unused link.
+Dose times are the patient's recorded doses (``ctx.extra["dose_times_by_treatment"]`` from the
+treatment demo step, else ``treatment.selectors.list_dose_events``). Patients with recorded
+doses come first, so the outcome profiles land on treated patients. A patient without recorded
+doses gets the same assessment calendar over months on a planned timeline (twice-weekly acute
+series of six, then every three weeks), but no dose is invented: their outcomes read "not yet
+assessed" until treatment data exist.
+
+Profiles, in rotation over the treated patients first: remitter, responder, non-responder,
+relapser. Each curve is scaled to the time since the patient's first dose, so even a three-week
+course shows its profile (the relapser responds, then scores 10+ on consecutive assessments).
+One patient reports PHQ-9 item 9 today (an open alert); the relapser's worsening alerts are
+acknowledged except the newest; the portal patient (the first demo patient) always has a
+history, a portal self-report and an unused self-report link.
 """
 
 from __future__ import annotations
@@ -50,13 +55,15 @@ def _planned_doses(first: datetime, now: datetime) -> list[datetime]:
     return times
 
 
-def _curve(profile: str, baseline: int, days: float) -> int:
-    """PHQ-9 total ``days`` after the first dose for each demo profile (smooth, no jumps of
-    2+ points except where the profile worsens on purpose)."""
-    floor = {"remitter": 3, "responder": 8, "non_responder": baseline - 3, "relapser": 4}[profile]
-    value = floor + (baseline - floor) * math.exp(-max(days, 0) / 10)
-    if profile == "relapser" and days > 70:
-        value = min(baseline - 5, floor + (days - 70) * 0.8)
+def _curve(profile: str, baseline: int, days: float, span_days: float) -> int:
+    """PHQ-9 total ``days`` after the first dose, for a history ``span_days`` long (smooth,
+    no jumps of 2+ points except where the relapser worsens on purpose)."""
+    floor = {"remitter": 2, "responder": 8, "non_responder": baseline - 3, "relapser": 4}[profile]
+    tau = max(span_days / 8, 1.5)
+    value = floor + (baseline - floor) * math.exp(-max(days, 0) / tau)
+    turn = span_days * 0.55
+    if profile == "relapser" and days > turn:
+        value = min(baseline - 4, floor + (days - turn) * (baseline - floor) / (span_days * 0.3))
     return max(0, min(27, round(value)))
 
 
@@ -65,11 +72,19 @@ def seed_demo(ctx) -> None:
     services.schedule_assessments(actor=ctx.users["admin"])
     now = timezone.now().replace(second=0, microsecond=0)
     planned_patients = []
-    for index, patient in enumerate(ctx.patients[:DEMO_ASSESSED_PATIENTS]):
+    by_treatment = ctx.extra.get("dose_times_by_treatment", {})
+    recorded_doses = {
+        p.pk: list(by_treatment.get(p.pk) or [d.given_at for d in list_dose_events(p)])
+        for p in ctx.patients
+    }
+    treated = [p for p in ctx.patients if recorded_doses[p.pk]]
+    untreated = [p for p in ctx.patients if not recorded_doses[p.pk]]
+    chosen = (treated + untreated)[:DEMO_ASSESSED_PATIENTS]
+    if ctx.patients and ctx.patients[0] not in chosen:
+        chosen[-1] = ctx.patients[0]  # the portal patient always has a history
+    for index, patient in enumerate(chosen):
         profile = PROFILES[index % len(PROFILES)]
-        recorded = ctx.extra.get("dose_times", {}).get(patient.pk) or [
-            d.given_at for d in list_dose_events(patient)
-        ]
+        recorded = recorded_doses[patient.pk]
         if recorded:
             doses = sorted(recorded)
         else:
@@ -77,6 +92,7 @@ def seed_demo(ctx) -> None:
             doses = _planned_doses(now - timedelta(days=ctx.rng.randint(90, 150)), now)
         baseline = ctx.rng.randint(17, 23)
         first = doses[0]
+        span = max((now - first).total_seconds() / 86400, 7)
 
         def record(total: int, at: datetime, context: str, *, patient=patient, item9: int = 0):
             return services.record_assessment(
@@ -108,14 +124,18 @@ def seed_demo(ctx) -> None:
         )
         for dose_at in doses[1:]:
             days = (dose_at - first).total_seconds() / 86400
-            record(_curve(profile, baseline, days), dose_at - timedelta(hours=1), "pre_dose")
-        record(_curve(profile, baseline, 1), first + timedelta(hours=24), "post_dose")
+            record(_curve(profile, baseline, days, span), dose_at - timedelta(hours=1), "pre_dose")
+        record(_curve(profile, baseline, 1, span), first + timedelta(hours=24), "post_dose")
         week = first + timedelta(days=21)
         while week < now - timedelta(days=2):
             if not any(abs((week - d).total_seconds()) < 6 * 3600 for d in doses):
                 days = (week - first).total_seconds() / 86400
-                record(_curve(profile, baseline, days), week, "follow_up")
+                record(_curve(profile, baseline, days, span), week, "follow_up")
             week += timedelta(days=7)
+        last_score_at = now - timedelta(days=1, hours=3)
+        if recorded and doses[-1] < last_score_at - timedelta(days=1):
+            # A recent follow-up after the last dose, so maintenance timing has data to read.
+            record(_curve(profile, baseline, span, span), last_score_at, "follow_up")
         if profile == "relapser":
             for alert in list_patient_alerts(patient)[1:]:  # newest stays open
                 services.acknowledge_alert(
@@ -125,7 +145,7 @@ def seed_demo(ctx) -> None:
                 )
         if index == 2:
             # Today's item 9: an open alert for the dashboard.
-            today = _curve(profile, baseline, (now - first).days)
+            today = _curve(profile, baseline, span, span)
             record(today, now - timedelta(hours=2), "follow_up", item9=1)
 
     portal_user = ctx.users.get("patient")
