@@ -144,6 +144,12 @@ class ApiClient:
     def patch(self, path: str, body: Any = None):
         return self._call("patch", path, body if body is not None else {})
 
+    def put(self, path: str, body: Any = None):
+        return self._call("put", path, body if body is not None else {})
+
+    def delete(self, path: str):
+        return self._call("delete", path)
+
 
 @pytest.fixture
 def api():
