@@ -17,6 +17,8 @@ MUTABLE = {
     "careplans.CarePlanPolicy",  # a clinic setting (integration window); changes audited
     # Clinic ledger policy (inventory interval, waste witness); changed by its service, audited.
     "controlled_substances.LedgerSettings",
+    # Clinic recommendation settings (ECT/rTMS referral, self-pay options); changes audited.
+    "interop.RecommendationSettings",
 }
 APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry"}
 

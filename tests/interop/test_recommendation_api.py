@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
-from ketacare.interop import mappers
 from ketacare.interop.models import TreatmentChoice
-from ketacare.patients.services import record_medication_trial
-
-
-@pytest.fixture
-def trd_patient(patient, prescriber):
-    for drug in ("sertraline", "venlafaxine"):
-        record_medication_trial(
-            actor=prescriber,
-            patient=patient,
-            drug=drug,
-            dose_mg_per_day=Decimal("150"),
-            weeks=8,
-            adherence="good",
-            adequate=True,
-            outcome="no_response",
-        )
-    return patient
 
 
 def test_recommendation_lists_ranked_options_with_reasons_and_sources(api, prescriber, trd_patient):
@@ -81,19 +61,17 @@ def test_choice_other_than_top_is_recorded_with_its_reason(api, prescriber, trd_
     )
 
 
-def _with_contraindication(monkeypatch, **facts):
-    base = mappers.EvaluationFacts(unconfirmed=frozenset(), **facts)
-    monkeypatch.setattr(mappers, "evaluation_facts", lambda patient, as_of: base)
+@pytest.fixture
+def sud_patient(trd_patient, evaluate):
+    """Evaluated: active substance use disorder (relative exclusion of every ketamine form)."""
+    evaluate(trd_patient, substance_use_disorder="active")
+    return trd_patient
 
 
 def test_absolutely_contraindicated_option_is_refused_with_409(
-    api, prescriber, trd_patient, monkeypatch, unchanged
+    api, prescriber, trd_patient, evaluate, unchanged
 ):
-    from ketacare.clinical.recommendations import Contraindication
-
-    _with_contraindication(
-        monkeypatch, contraindications=frozenset({Contraindication.HYPERSENSITIVITY_TO_KETAMINE})
-    )
+    evaluate(trd_patient, hypersensitivity_to_ketamine_or_esketamine=True)
     check = unchanged(TreatmentChoice)
     response = api(prescriber).post(
         f"/patients/{trd_patient.pk}/recommendation/choice",
@@ -110,14 +88,12 @@ def test_absolutely_contraindicated_option_is_refused_with_409(
 
 
 def test_prescriber_can_override_a_relative_exclusion_with_reason_and_it_is_audited(
-    api, prescriber, trd_patient, monkeypatch
+    api, prescriber, sud_patient
 ):
     from ketacare.audit.models import AuditEntry
-    from ketacare.clinical.eligibility.screening import SubstanceUseDisorder
 
-    _with_contraindication(monkeypatch, substance_use_disorder=SubstanceUseDisorder.ACTIVE)
     response = api(prescriber).post(
-        f"/patients/{trd_patient.pk}/recommendation/choice",
+        f"/patients/{sud_patient.pk}/recommendation/choice",
         {
             "option": "ketamine_iv",
             "reason": "Supervised, SUD team agrees",
@@ -132,15 +108,28 @@ def test_prescriber_can_override_a_relative_exclusion_with_reason_and_it_is_audi
     ).exists()
 
 
-def test_relative_exclusion_without_override_is_409(api, prescriber, trd_patient, monkeypatch):
-    from ketacare.clinical.eligibility.screening import SubstanceUseDisorder
-
-    _with_contraindication(monkeypatch, substance_use_disorder=SubstanceUseDisorder.ACTIVE)
+def test_relative_exclusion_without_override_is_409(api, prescriber, sud_patient, unchanged):
+    check = unchanged(TreatmentChoice)
     response = api(prescriber).post(
-        f"/patients/{trd_patient.pk}/recommendation/choice",
+        f"/patients/{sud_patient.pk}/recommendation/choice",
         {"option": "ketamine_iv", "reason": "Patient wish"},
     )
     assert response.status_code == 409
+    assert response.json()["code"] == "option_excluded"
+    check()
+
+
+def test_nurse_cannot_override_a_relative_exclusion(api, nurse, sud_patient):
+    response = api(nurse).post(
+        f"/patients/{sud_patient.pk}/recommendation/choice",
+        {
+            "option": "ketamine_iv",
+            "reason": "x",
+            "override_reason": "x",
+            "override_codes": ["option_excluded"],
+        },
+    )
+    assert response.status_code == 403
 
 
 def test_nurse_cannot_record_a_choice(api, nurse, trd_patient):
@@ -150,12 +139,10 @@ def test_nurse_cannot_record_a_choice(api, nurse, trd_patient):
     assert response.status_code == 403
 
 
-def test_blank_override_reason_is_refused(api, prescriber, trd_patient, monkeypatch):
-    from ketacare.clinical.eligibility.screening import SubstanceUseDisorder
-
-    _with_contraindication(monkeypatch, substance_use_disorder=SubstanceUseDisorder.ACTIVE)
+def test_blank_override_reason_is_refused(api, prescriber, sud_patient, unchanged):
+    check = unchanged(TreatmentChoice)
     response = api(prescriber).post(
-        f"/patients/{trd_patient.pk}/recommendation/choice",
+        f"/patients/{sud_patient.pk}/recommendation/choice",
         {
             "option": "ketamine_iv",
             "reason": "x",
@@ -164,6 +151,7 @@ def test_blank_override_reason_is_refused(api, prescriber, trd_patient, monkeypa
         },
     )
     assert response.status_code == 422
+    check()
 
 
 def test_chart_page_shows_the_recommendation_with_its_reasons(client, prescriber, trd_patient):

@@ -5,11 +5,15 @@ recorded choice after a treatment recommendation.
 identifier: a CDS call may concern a patient KetaCare has never seen, so only the card, the
 hook instance and the calling EHR (JWT issuer) are kept. ``TreatmentChoice`` is a clinical
 record of the patient (ClinicalRecord): the option adopted, the engine's top option at that
-time, the reason when they differ, and any override of an excluded option.
+time, the reason when they differ, any override of an excluded option, and the care-plan
+version it was adopted into. ``PriorTreatmentReport`` and ``TreatmentPreference`` are clinical
+records the recommendation reads (courses given elsewhere; what the patient wants).
+``RecommendationSettings`` is clinic configuration (mutable, audited by its service).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -62,6 +66,10 @@ class TreatmentChoice(ClinicalRecord):
     override_reason = models.TextField(blank=True)
     override_codes = models.JSONField(default=list, blank=True)
     recommendation = models.JSONField(default=dict)  # ranked codes at the time of the choice
+    # The care-plan version the choice was adopted into, when the prescriber adopted it.
+    care_plan = models.ForeignKey(
+        "careplans.CarePlan", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -71,3 +79,99 @@ class TreatmentChoice(ClinicalRecord):
                 condition=Q(top_option=models.F("chosen_option")) | ~Q(reason=""),
             )
         ]
+
+
+class PriorResponseCode(models.TextChoices):
+    NO_RESPONSE = "no_response", "No response"
+    PARTIAL_RESPONSE = "partial_response", "Partial response"
+    RESPONSE = "response", "Response"
+    REMISSION = "remission", "Remission"
+    INTOLERANCE = "intolerance", "Stopped for intolerance"
+
+
+class TravelBurdenCode(models.TextChoices):
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High (cannot attend several visits a week)"
+
+
+class CostClassCode(models.TextChoices):
+    COVERED_ONLY = "covered_only", "Covered options only"
+    SELF_PAY_ACCEPTABLE = "self_pay_acceptable", "Self-pay acceptable"
+
+
+class PriorTreatmentReport(ClinicalRecord):
+    """A ketamine, esketamine, ECT or rTMS course given elsewhere (or before KetaCare), as the
+    clinician recorded it from the history. Courses given in KetaCare are read from the
+    treatment and measures records instead. ``adequate`` is the clinician's judgment for ECT
+    and rTMS and stays empty for ketamine forms (the engine computes it from ``sessions``);
+    ``durability_days`` only after a response or remission."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="prior_treatment_reports"
+    )
+    option = models.CharField(max_length=30, choices=TreatmentOptionCode.choices)
+    sessions = models.PositiveSmallIntegerField()
+    response = models.CharField(max_length=20, choices=PriorResponseCode.choices)
+    durability_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    adequate = models.BooleanField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    provider = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="prior_treatment_sessions_positive", condition=Q(sessions__gte=1)
+            ),
+            models.CheckConstraint(
+                name="prior_treatment_durability_after_benefit",
+                condition=Q(durability_days__isnull=True)
+                | Q(response__in=("response", "remission")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"prior {self.option} ({self.sessions} sessions, {self.response})"
+
+
+class TreatmentPreference(ClinicalRecord):
+    """What the patient said they want (the latest row counts): options in order of
+    preference, options declined, how hard frequent visits are, and whether self-pay is
+    acceptable."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="treatment_preferences"
+    )
+    preferred = models.JSONField(default=list, blank=True)
+    declined = models.JSONField(default=list, blank=True)
+    travel_burden = models.CharField(max_length=10, choices=TravelBurdenCode.choices)
+    cost_class = models.CharField(max_length=20, choices=CostClassCode.choices)
+    stated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "-stated_at"])]
+
+    def __str__(self) -> str:
+        return f"treatment preferences of patient {self.patient_id}"
+
+
+class RecommendationSettings(models.Model):
+    """A clinic's recommendation settings (mutable configuration; each change is audited by
+    ``services.record_recommendation_settings``): whether it can refer for ECT and rTMS, and
+    which options it bills as self-pay. A clinic with no row refers for both and bills
+    nothing as self-pay (the engine's previous assumption)."""
+
+    clinic = models.OneToOneField(
+        "accounts.Clinic", on_delete=models.PROTECT, related_name="recommendation_settings"
+    )
+    ect_referral = models.BooleanField(default=True)
+    rtms_referral = models.BooleanField(default=True)
+    self_pay_options = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"recommendation settings of clinic {self.clinic_id}"

@@ -455,52 +455,190 @@ def test_vignette_through_the_cds_hooks_endpoint(vignette, client, settings, db)
             assert code in carried, (option, code)
 
 
-@pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.name)
-def test_vignette_through_the_chart_api(vignette, api, prescriber, monkeypatch):
-    """The patient is registered and their antidepressant trials and medicines recorded through
-    the patients services. The evaluation, measures and treatment apps do not exist yet, so the
-    remaining facts are supplied through ``mappers.evaluation_facts`` (the one seam they will
-    fill) and the clinic's capabilities through ``mappers.clinic_capabilities``."""
-    import time_machine
+def _items_summing_to(total: int, count: int, top: int, last: int | None = None) -> list[int]:
+    """``count`` answers of at most ``top`` each summing to ``total`` (the last answer fixed
+    to ``last`` when given, e.g. PHQ-9 item 9)."""
+    items = [0] * count
+    left = total
+    if last is not None:
+        items[-1] = last
+        left -= last
+    for i in range(count - (last is not None)):
+        items[i] = min(top, left)
+        left -= items[i]
+    assert left == 0
+    return items
 
-    from ketacare.interop import mappers
+
+_SCREENING_NO = (
+    "ect_used",
+    "psychosis_history",
+    "breastfeeding",
+    "hypertensive_encephalopathy_history",
+)
+# C-SSRS screener answers (Q1-Q6) for each triage level: Q4 yes is high; Q3 yes is moderate
+# (KetaCare's default grading); Q1 yes alone is low.
+_CSSRS_SCREENER = {
+    CssrsRisk.HIGH: [1, 1, 0, 1, 0, 0],
+    CssrsRisk.MODERATE: [1, 1, 1, 0, 0, 0],
+    CssrsRisk.LOW: [1, 0, None, None, None, 0],
+}
+
+
+def record_vignette_patient(vignette: Vignette, prescriber, clinic_admin):
+    """Build the vignette's patient through the services, at ``AS_OF``: registration and
+    antidepressant trials (patients), the screening answers (evaluation.record_evaluation),
+    PHQ-9, MADRS and the C-SSRS screener (measures.record_assessment), courses given elsewhere
+    and preferences (interop services), and the clinic's settings (interop; REMS certification
+    is a field of the clinic row, which has no service)."""
+    from ketacare.accounts.models import Clinic
+    from ketacare.evaluation.mappers import ScreeningAnswers
+    from ketacare.evaluation.services import record_evaluation
+    from ketacare.interop import services
+    from ketacare.measures.services import record_assessment
     from ketacare.patients.services import record_medication_trial, register_patient
 
     inp = build_input(vignette)
-    with time_machine.travel(AS_OF, tick=False):
-        patient = register_patient(
+    patient = register_patient(
+        actor=prescriber,
+        given_name="Vignette",
+        family_name=vignette.name[:90],
+        date_of_birth=birth_date_for(inp),
+        sex="unknown",
+    )
+    for i in range(vignette.failed_antidepressants):
+        record_medication_trial(
             actor=prescriber,
-            given_name="Vignette",
-            family_name=vignette.name[:90],
-            date_of_birth=birth_date_for(inp),
-            sex="unknown",
+            patient=patient,
+            drug=f"antidepressant {i + 1}",
+            dose_mg_per_day=Decimal("100"),
+            weeks=8,
+            adherence="good",
+            adequate=True,
+            outcome="no_response",
         )
-        for i in range(vignette.failed_antidepressants):
-            record_medication_trial(
-                actor=prescriber,
-                patient=patient,
-                drug=f"antidepressant {i + 1}",
-                dose_mg_per_day=Decimal("100"),
-                weeks=8,
-                adherence="good",
-                adequate=True,
-                outcome="no_response",
-            )
-        facts = mappers.EvaluationFacts(
-            contraindications=inp.eligibility.contraindications,
-            cautions=inp.eligibility.cautions,
-            current_psychosis=inp.current_psychosis,
-            pregnant=inp.pregnant,
-            uncontrolled_hypertension=inp.uncontrolled_hypertension,
-            substance_use_disorder=inp.substance_use_disorder,
-            scores=inp.scores,
-            blood_pressure=vignette.bp,
-            history=inp.history,
-            preferences=inp.preferences,
-            unconfirmed=frozenset(),
+    screened_at = AS_OF - timedelta(hours=2)
+    ci = vignette.contraindications
+    answers = {
+        **dict.fromkeys(_SCREENING_NO, False),
+        "route": None,
+        "severity": "moderate",
+        "episode_duration_months": 12,
+        "hepatic_impairment": "none",
+        "aneurysmal_vascular_disease_or_avm": Contraindication.ANEURYSMAL_VASCULAR_DISEASE_OR_AVM
+        in ci,
+        "intracerebral_hemorrhage_history": Contraindication.INTRACEREBRAL_HEMORRHAGE_HISTORY in ci,
+        "hypersensitivity_to_ketamine_or_esketamine": Contraindication.HYPERSENSITIVITY_TO_KETAMINE
+        in ci,
+        "current_psychosis": vignette.psychosis,
+        "pregnant": vignette.pregnant,
+        "uncontrolled_hypertension": vignette.uncontrolled_hypertension,
+        "substance_use_disorder": vignette.sud.value,
+        "takes_cns_depressants": Caution.CNS_DEPRESSANT_USE in vignette.cautions,
+        "takes_psychostimulants": Caution.PSYCHOSTIMULANT_USE in vignette.cautions,
+        "takes_maois": Caution.MAOI_USE in vignette.cautions,
+        "cssrs": None,
+        "substance_screen": {
+            "heavy_drinking_days_past_year": 0,
+            "drug_use_times_past_year": 0,
+            "screened_at": screened_at,
+        },
+        "latest_systolic_mmhg": vignette.bp[0] if vignette.bp else None,
+        "latest_diastolic_mmhg": vignette.bp[1] if vignette.bp else None,
+    }
+    record_evaluation(
+        actor=prescriber,
+        patient=patient,
+        answers=ScreeningAnswers.from_dict(answers),
+        as_of=screened_at,
+    )
+    scored_at = AS_OF - timedelta(hours=1)
+    if vignette.phq9_total is not None:
+        record_assessment(
+            actor=prescriber,
+            patient=patient,
+            instrument="phq9",
+            items=_items_summing_to(vignette.phq9_total, 9, 3, last=vignette.phq9_item9 or 0),
+            context="baseline",
+            taken_at=scored_at,
         )
-        monkeypatch.setattr(mappers, "evaluation_facts", lambda patient, as_of: facts)
-        monkeypatch.setattr(mappers, "clinic_capabilities", lambda patient: vignette.clinic)
+    if vignette.madrs_total is not None:
+        record_assessment(
+            actor=prescriber,
+            patient=patient,
+            instrument="madrs",
+            items=_items_summing_to(vignette.madrs_total, 10, 6),
+            context="baseline",
+            taken_at=scored_at,
+        )
+    if vignette.cssrs is not None:
+        record_assessment(
+            actor=prescriber,
+            patient=patient,
+            instrument="cssrs_screener",
+            items=_CSSRS_SCREENER[vignette.cssrs],
+            context="baseline",
+            taken_at=scored_at,
+        )
+    for prior_course in vignette.history:
+        services.record_prior_treatment(
+            actor=prescriber,
+            patient=patient,
+            option=prior_course.option,
+            sessions=prior_course.sessions,
+            response=prior_course.response,
+            durability_days=prior_course.durability_days,
+            adequate=prior_course.adequate,
+        )
+    services.record_treatment_preferences(
+        actor=prescriber,
+        patient=patient,
+        preferred=vignette.preferred,
+        declined=sorted(vignette.declined),
+        travel_burden=vignette.travel,
+        cost_class=vignette.cost,
+    )
+    services.record_recommendation_settings(
+        actor=clinic_admin,
+        ect_referral=vignette.clinic.ect_referral,
+        rtms_referral=vignette.clinic.rtms_referral,
+        self_pay_options=sorted(vignette.clinic.self_pay_options),
+    )
+    Clinic.objects.filter(pk=prescriber.clinic_id).update(
+        rems_certified=vignette.clinic.esketamine_rems_certified
+    )
+    return patient
+
+
+@pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.name)
+def test_vignette_built_from_records_gives_the_engine_the_same_input(
+    vignette, prescriber, clinic_admin
+):
+    """Every fact of the vignette survives the records and the mapper unchanged (nothing is
+    left unconfirmed), apart from the Maudsley band, which the evaluation stages itself."""
+    import time_machine
+
+    from ketacare.interop.mappers import recommendation_input_for_patient
+
+    with time_machine.travel(AS_OF, tick=False):
+        patient = record_vignette_patient(vignette, prescriber, clinic_admin)
+        patient.clinic.refresh_from_db()
+        mapped = recommendation_input_for_patient(patient, as_of=AS_OF)
+    expected = build_input(vignette)
+    assert mapped.unconfirmed_facts == frozenset()
+    assert replace(mapped, eligibility=replace(mapped.eligibility, maudsley_band=None)) == replace(
+        expected, eligibility=replace(expected.eligibility, maudsley_band=None)
+    )
+
+
+@pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.name)
+def test_vignette_through_the_chart_api(vignette, api, prescriber, clinic_admin):
+    """The patient is built from real records (``record_vignette_patient``) and the API reads
+    them through the mapper: no seam is patched."""
+    import time_machine
+
+    with time_machine.travel(AS_OF, tick=False):
+        patient = record_vignette_patient(vignette, prescriber, clinic_admin)
         response = api(prescriber).get(f"/patients/{patient.pk}/recommendation")
     assert response.status_code == 200, response.content
     data = response.json()
