@@ -414,3 +414,11 @@ def trajectory_for(
             }
         )
     return charts
+
+
+def portal_link_for_token(token: str, *, as_of: datetime | None = None):
+    """What a self-report link is for (patient, instrument, expiry), without spending it.
+    The token is the credential, so no user is involved; reading it is not a chart read."""
+    from ketacare.measures.services import find_redeemable_link
+
+    return find_redeemable_link(token, as_of or timezone.now(), for_update=False)

@@ -352,13 +352,11 @@ def issue_portal_link(
     return IssuedLink(link=link, token=token)
 
 
-def _redeemable_link(token: str, now: datetime) -> PortalLink:
-    link = (
-        PortalLink.objects.select_for_update()
-        .filter(digest=_digest(token))
-        .select_related("patient", "patient__clinic")
-        .first()
-    )
+def find_redeemable_link(token: str, now: datetime, *, for_update: bool = True) -> PortalLink:
+    """The link a token names if it can still be used; ``NotFound`` for unknown or forged
+    tokens, ``PortalLinkGone`` for used or expired ones. Locks the row when redeeming."""
+    links = PortalLink.objects.select_for_update() if for_update else PortalLink.objects
+    link = links.filter(digest=_digest(token)).select_related("patient", "patient__clinic").first()
     if link is None:
         raise NotFound("self-report link")
     if link.used_at is not None:
@@ -382,7 +380,7 @@ def redeem_portal_link(
     """Record the self-report a link was issued for, and spend the link. Unknown or forged
     tokens raise ``NotFound``; used or expired ones ``PortalLinkGone``."""
     now = timezone.now()
-    link = _redeemable_link(token, now)
+    link = find_redeemable_link(token, now)
     recorded = _store(
         actor=None,
         patient=link.patient,

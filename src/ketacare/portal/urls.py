@@ -10,4 +10,5 @@ urlpatterns = [
     path("portal/plan/", views.plan, name="plan"),
     path("portal/consents/", views.consents, name="consents"),
     path("portal/learn/", views.learn, name="learn"),
+    path("r/<str:token>/", views.link_self_report, name="link_self_report"),
 ]

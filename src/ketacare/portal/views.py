@@ -14,7 +14,8 @@ from django.shortcuts import render
 from ketacare.access import NotFound
 from ketacare.accounts.permissions import PermissionDenied
 from ketacare.clinical.errors import InvalidClinicalInput
-from ketacare.measures.services import record_self_report
+from ketacare.measures.selectors import portal_link_for_token
+from ketacare.measures.services import PortalLinkGone, record_self_report, redeem_portal_link
 from ketacare.portal import selectors
 from ketacare.portal.forms import SelfReportForm
 from ketacare.web.pages import apply_clinical_error
@@ -94,3 +95,43 @@ def learn(request: HttpRequest) -> HttpResponse:
         "portal/learn.html",
         {"patient": patient, "crisis_text": patient.clinic.crisis_text},
     )
+
+
+def link_self_report(request: HttpRequest, token: str) -> HttpResponse:
+    """A self-report from a signed, expiring, single-use link (no sign-in: the link is the
+    credential). Used or expired links answer 410 with the same code as the API."""
+    try:
+        link = portal_link_for_token(token)
+    except NotFound:
+        return render(
+            request,
+            "web/error.html",
+            {"code": "not_found", "message": "This link is not valid."},
+            status=404,
+        )
+    except PortalLinkGone as exc:
+        return render(
+            request, "web/error.html", {"code": exc.code, "message": exc.message}, status=410
+        )
+    spec = selectors.portal_instrument(link.instrument)
+    if spec is None:
+        raise Http404("No such questionnaire in the portal.")
+    form = SelfReportForm(spec, data=request.POST or None)
+    context = {"form": form, "instrument": spec, "patient": link.patient, "via_link": True}
+    if request.method == "POST" and form.is_valid():
+        try:
+            recorded = redeem_portal_link(token=token, items=form.answers())
+        except InvalidClinicalInput as exc:
+            apply_clinical_error(form, exc)
+        except PortalLinkGone as exc:
+            return render(
+                request, "web/error.html", {"code": exc.code, "message": exc.message}, status=410
+            )
+        else:
+            context.update(
+                result=recorded.assessment,
+                alert_raised=bool(recorded.alerts),
+                crisis_text=recorded.crisis_text or link.patient.clinic.crisis_text,
+            )
+    template = "portal/link_self_report.html"
+    return render(request, f"{template}#result" if request.htmx else template, context)
