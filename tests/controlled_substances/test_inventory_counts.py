@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 from ledger_helpers import receive
 
 from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
@@ -178,17 +178,21 @@ def test_no_complete_inventory_at_all_is_an_alert(nurse, vial):
     assert (status.overdue, status.alert_code) == (True, "no_complete_inventory")
 
 
-def test_treatment_app_can_pass_its_saved_dose(nurse, vial, session):
-    dose = SimpleNamespace(
+def test_administration_from_stock_is_dated_when_the_treatment_app_recorded_the_dose(
+    nurse, vial, session
+):
+    recorded_at = timezone.now() - timedelta(minutes=30)
+    entry = services.record_administration_from_stock(
+        actor=nurse,
         container_id=vial.pk,
         dose_mg=Decimal("28"),
+        patient=session.patient,
         session_id=session.pk,
-        session=session,
-        created_at=None,
+        as_of=recorded_at,
     )
-    entry = services.record_administration_from_stock(actor=nurse, dose=dose)
     assert (entry.kind, entry.session_id, entry.patient_id) == (
         "administer",
         session.pk,
         session.patient_id,
     )
+    assert entry.occurred_at == recorded_at

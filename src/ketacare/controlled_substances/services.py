@@ -455,32 +455,20 @@ def dose_volume_ml(container: StockContainer, dose_mg: Decimal) -> Decimal:
 def record_administration_from_stock(
     *,
     actor: User,
-    container_id: int | None = None,
-    dose_mg: Decimal | None = None,
-    patient: Patient | None = None,
-    session_id: int | None = None,
-    as_of: datetime | None = None,
-    dose: Any = None,
+    container_id: int,
+    dose_mg: Decimal,
+    patient: Patient,
+    session_id: int | None,
+    as_of: datetime | None,
 ) -> LedgerEntry:
     """Record a dose given to ``patient`` from a container, linked to the session.
 
     Uses drug already drawn up from this container first and draws the shortfall from stock
-    (a draw entry, then the administration). Called by the treatment app inside its own
-    transaction (this joins it), so the dose record and the ledger commit or roll back
-    together; the treatment app may pass its saved ``dose`` (a ``DoseAdministration``)
-    instead of the separate fields. Refuses a dose the container cannot cover or an expired
-    lot (409)."""
+    (a draw entry, then the administration). The treatment app calls it inside its own
+    transaction (this joins it) with the dose it has just recorded, so the dose record and
+    the ledger commit or roll back together; ``as_of`` is when the dose was recorded
+    (``None``: now). Refuses a dose the container cannot cover or an expired lot (409)."""
     require_permission(actor, Permission.ADMINISTER_DOSE)
-    if dose is not None:
-        container_id, dose_mg = dose.container_id, dose.dose_mg
-        session_id, patient = dose.session_id, dose.session.patient
-        as_of = dose.created_at  # when the treatment app recorded the dose
-    if container_id is None or dose_mg is None:
-        raise InvalidClinicalInput(
-            "container_required", "Name the stock container and the dose given from it."
-        )
-    if patient is None:
-        raise InvalidClinicalInput("patient_required", "An administration names the patient.")
     session, patient = _session_and_patient(actor, session_id, patient)
     container = _locked_container(actor, container_id)
     volume = dose_volume_ml(container, dose_mg)

@@ -800,7 +800,7 @@ def administer_dose(
         override_reason="; ".join(reasons) if codes else "",
     )
     save_validated(dose)
-    _record_in_ledger(actor=actor, dose=dose, session=session)
+    _record_in_ledger(actor=actor, dose=dose, session=session, now=now)
     record_write(
         actor=actor,
         action=AuditAction.CREATE,
@@ -830,12 +830,22 @@ def administer_dose(
     return dose
 
 
-def _record_in_ledger(*, actor: User, dose: DoseAdministration, session: TreatmentSession) -> None:
-    """Hook for the controlled-substance ledger: when a stock container is named, the ledger
-    app records the administration in this same transaction."""
+def _record_in_ledger(
+    *, actor: User, dose: DoseAdministration, session: TreatmentSession, now: datetime
+) -> None:
+    """When a stock container is named, the controlled-substance ledger records the
+    administration in this same transaction (dated when the dose was recorded, so the
+    container's entries stay in order)."""
     if dose.container_id is None:
         return
-    ledger_services.record_administration_from_stock(actor=actor, dose=dose)
+    ledger_services.record_administration_from_stock(
+        actor=actor,
+        container_id=dose.container_id,
+        dose_mg=dose.dose_mg,
+        patient=session.patient,
+        session_id=session.pk,
+        as_of=now,
+    )
 
 
 @transaction.atomic
