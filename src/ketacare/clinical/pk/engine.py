@@ -266,6 +266,10 @@ def _summarize_chunk(
             const[j] += terms[cursor].h
             cursor += 1
     _flush_tiny(amp)
+    # Modes fastest first (most negative rate): the monotonicity certificate needs the order.
+    order = np.argsort(lam, axis=1)
+    lam = np.take_along_axis(lam, order, axis=1)
+    amp = np.take_along_axis(amp, order[None, :, None, :], axis=3)
     first = [ceil(s / step - 1e-9) for s in starts]
     end = [*first[1:], n_points]
     seg_end_min = [*starts[1:], t_end]
@@ -277,53 +281,18 @@ def _summarize_chunk(
         growth = np.expm1(lam * length) / lam  # (P, K)
         auc += np.einsum("pok,pk->po", amp[j], growth) + const[j] * length
 
-    # Grid maxima: every point in a window after each segment start (all segments in one
-    # batched product), then, beyond the window, only where an upper bound says the peak or
-    # the threshold count could still change.
-    first_arr = np.asarray(first)
-    lengths = np.asarray(end) - first_arr
-    offsets = first_arr * step - np.asarray(starts)
-    phase = np.exp(lam[:, None, :] * offsets[None, :, None])  # (P, J, K)
-    phased = np.ascontiguousarray(amp.transpose(1, 0, 2, 3)) * phase[:, :, None, :]  # (P,J,O,K)
-    width = int(min(window, max(int(lengths.max(initial=0)), 1)))
-    basis_t = np.ascontiguousarray(_powers(lam, step, width).transpose(0, 2, 1))  # (P, W, K)
     cmax = np.zeros((n_pat, n_obs))  # before the first input every grid value is 0
     tmax = np.zeros((n_pat, n_obs), dtype=np.int64)
     above = np.zeros(n_pat, dtype=np.int64) if threshold is not None else None
+    first_arr = np.asarray(first, dtype=np.int64)
     if n_seg:
-        # (W x K) @ (K x J*O) per patient: BLAS is far faster with the short K inside
-        # than with (J*O x K) @ (K x W).
-        stacked = np.ascontiguousarray(phased.reshape(n_pat, n_seg * n_obs, n_modes))
-        values = np.matmul(basis_t, stacked.transpose(0, 2, 1))
-        values = values.reshape(n_pat, width, n_seg, n_obs)
-        values += const.transpose(1, 0, 2)[:, None, :, :]
-        seg_idx, col_idx = np.nonzero(np.arange(width)[None, :] >= lengths[:, None])
-        values[:, col_idx, seg_idx, :] = -np.inf  # past the segment's end
-        peak = values.max(axis=1)  # (P, J, O); a max over a middle axis stays vectorized
-        best = np.argmax(peak, axis=1)  # the first segment holding the largest value
-        top = np.take_along_axis(peak, best[:, None, :], axis=1)[:, 0, :]
-        rows = np.arange(n_pat)[:, None]
-        column = values[rows, :, best, np.arange(n_obs)[None, :]]  # (P, O, W)
-        seg_arg = np.argmax(column, axis=2)
-        better = top > 0.0
-        cmax = np.where(better, top, 0.0)
-        tmax = np.where(better, first_arr[best] + seg_arg, 0)
-        if above is not None:
-            above += np.count_nonzero(values[:, :, :, 0] >= threshold, axis=(1, 2))
-        del values
-        _finish_segments(
-            lam,
-            phased,
-            const,
-            first_arr,
-            lengths,
-            width,
-            step,
-            basis_t,
-            cmax,
-            tmax,
-            above,
-            threshold,
+        lengths = np.asarray(end) - first_arr
+        offsets = first_arr * step - np.asarray(starts)
+        phase = np.exp(lam[:, None, :] * offsets[None, :, None])  # (P, J, K)
+        phased = np.ascontiguousarray(amp.transpose(1, 0, 2, 3)) * phase[:, :, None, :]
+        level = np.ascontiguousarray(const.transpose(1, 0, 2))  # (P, J, O)
+        _grid_peaks(
+            lam, phased, level, first_arr, lengths, step, window, threshold, cmax, tmax, above
         )
 
     bands = np.zeros((n_obs, band_index.size, n_pat))
@@ -342,41 +311,140 @@ def _summarize_chunk(
     return PopulationSummary(cmax, tmax, auc, above, bands)
 
 
-def _finish_segments(
-    lam, phased, const, first, lengths, width, step, basis_t, cmax, tmax, above, threshold
-) -> None:
-    """Beyond each window, sum_k max(a_k e^(l_k t), 0) + c bounds the curve from above:
-    evaluate further only the (patient, segment) pairs whose bound reaches the patient's
-    peak (or the threshold), a window at a time, until every bound is below."""
-    pat, seg = np.nonzero(np.broadcast_to(lengths[None, :] > width, phased.shape[:2]))
-    amp = phased[pat, seg]  # (pairs, O, K)
-    level = const.transpose(1, 0, 2)[pat, seg]  # (pairs, O)
-    done = width
-    while pat.size:
-        shifted = amp * np.exp(lam[pat] * done * step)[:, None, :]
-        bound = np.clip(shifted, 0.0, None).sum(axis=2) + level
-        open_ = np.any(bound >= cmax[pat], axis=1)
+def _decreasing_after(z: np.ndarray) -> np.ndarray:
+    """True where ``sum_k z_k e^(l_k s)`` (modes fastest first) is < 0 for every ``s >= 0``.
+
+    With ``u_k = e^(l_k s)`` increasing in k (slower modes decay less), Abel summation gives
+    ``sum_k z_k u_k = sum_m (u_m - u_(m-1)) Y_m`` with non-negative weights and
+    ``Y_m = sum_(k >= m) z_k``; so if every suffix sum ``Y_m`` is negative, so is the sum
+    (the sign-pattern argument behind Descartes' rule of signs for exponential sums). Applied
+    to derivative coefficients ``a_k l_k e^(l_k t0)``, it proves a curve strictly decreasing
+    from ``t0`` on."""
+    return np.all(np.cumsum(z[..., ::-1], axis=-1) < 0.0, axis=-1)
+
+
+def _upper_after(x: np.ndarray) -> np.ndarray:
+    """Upper bound of ``sum_k x_k e^(l_k s)`` over ``s >= 0`` (modes fastest first): the same
+    Abel summation gives ``max(0, max_m Y_m)``, never looser than the sum of positive parts."""
+    return np.maximum(np.cumsum(x[..., ::-1], axis=-1).max(axis=-1), 0.0)
+
+
+def _merge_peaks(cmax, tmax, flat, peak, where) -> None:
+    """Fold candidate (value, grid index) pairs into the running first-argmax per flat
+    (patient, output) index: larger wins, equal and earlier wins, as a full-grid argmax."""
+    if not flat.size:
+        return
+    key = np.lexsort((where, -peak, flat))
+    flat, peak, where = flat[key], peak[key], where[key]
+    lead = np.ones(flat.size, dtype=bool)
+    lead[1:] = flat[1:] != flat[:-1]
+    flat, peak, where = flat[lead], peak[lead], where[lead]
+    cm, tm = cmax.reshape(-1), tmax.reshape(-1)
+    win = (peak > cm[flat]) | ((peak == cm[flat]) & (where < tm[flat]))
+    cm[flat[win]] = peak[win]
+    tm[flat[win]] = where[win]
+
+
+def _grid_peaks(lam, phased, level, first, lengths, step, window, threshold, cmax, tmax, above):
+    """Grid maxima (first argmax) and threshold counts, equal to a full-grid evaluation.
+
+    Every grid point of a ``window`` after each segment start is evaluated (one batched
+    product per distinct window length). Beyond it a (patient, segment, output) needs nothing
+    more when the derivative's coefficients prove the curve strictly decreasing from the
+    window's last point (then only a threshold crossing is left, found by bisection on grid
+    points) or when an upper bound of the tail is below the patient's peak (and below the
+    threshold); the rest are evaluated a window at a time until one of those holds."""
+    n_pat, n_seg, n_obs, n_modes = phased.shape
+    widths = np.minimum(lengths, window)
+    basis_t = np.ascontiguousarray(_powers(lam, step, int(widths.max())).transpose(0, 2, 1))
+    seg_peak = np.full((n_pat, n_seg, n_obs), -np.inf)
+    seg_arg = np.zeros((n_pat, n_seg, n_obs), dtype=np.int64)
+    last = np.zeros((n_pat, n_seg, n_obs))  # value at the window's last point
+    for width in np.unique(widths[widths > 0]).tolist():
+        js = np.nonzero(widths == width)[0]
+        stacked = phased[:, js].reshape(n_pat, js.size * n_obs, n_modes)
+        # (P, J*O, K) @ (P, K, W): the window axis last, so reductions read contiguous rows
+        values = np.matmul(stacked, basis_t[:, :width].transpose(0, 2, 1))
+        values = values.reshape(n_pat, js.size, n_obs, width)
+        values += level[:, js, :, None]
+        arg = np.argmax(values, axis=3)
+        seg_arg[:, js] = arg
+        seg_peak[:, js] = np.take_along_axis(values, arg[..., None], axis=3)[..., 0]
+        last[:, js] = values[..., width - 1]
         if above is not None:
-            open_ |= bound[:, 0] >= threshold
-        keep = open_ & (done < lengths[seg])
-        pat, seg, amp, level, shifted = pat[keep], seg[keep], amp[keep], level[keep], shifted[keep]
+            above += np.count_nonzero(values[:, :, 0] >= threshold, axis=(1, 2))
+        del values
+    best = np.argmax(seg_peak, axis=1)  # (P, O): earliest segment holding the largest value
+    top = np.take_along_axis(seg_peak, best[:, None, :], axis=1)[:, 0]
+    arg = np.take_along_axis(seg_arg, best[:, None, :], axis=1)[:, 0]
+    better = top > 0.0
+    cmax[...] = np.where(better, top, 0.0)
+    tmax[...] = np.where(better, first[best] + arg, 0)
+
+    # Tails: (patient, segment, output) triples whose segment is longer than its window.
+    pat, seg, obs = np.nonzero(np.broadcast_to((lengths > widths)[None, :, None], last.shape))
+    if not pat.size:
+        return
+    lam_t = lam[pat]
+    done = widths[seg] - 1  # last evaluated point, relative to the segment's first point
+    amp = phased[pat, seg, obs] * np.exp(lam_t * (done * step)[:, None])  # at that point
+    lvl = level[pat, seg, obs]
+    value = last[pat, seg, obs]
+    seg_len = lengths[seg]
+    basis_w = basis_t[:, : min(window, basis_t.shape[1])]
+    while pat.size:
+        falling = _decreasing_after(amp * lam_t)
+        if above is not None:
+            cross = falling & (obs == 0) & (value >= threshold) & (done < seg_len - 1)
+            if cross.any():
+                extra = _count_while_above(
+                    amp[cross],
+                    lam_t[cross],
+                    lvl[cross],
+                    seg_len[cross] - 1 - done[cross],
+                    step,
+                    threshold,
+                )
+                np.add.at(above, pat[cross], extra)
+        bound = _upper_after(amp) + lvl
+        settled = falling | (bound < cmax[pat, obs])
+        if above is not None:
+            settled &= falling | (obs != 0) | (bound < threshold)
+        keep = ~settled & (done < seg_len - 1)
+        pat, seg, obs, lam_t, done = pat[keep], seg[keep], obs[keep], lam_t[keep], done[keep]
+        amp, lvl, seg_len = amp[keep], lvl[keep], seg_len[keep]
         if not pat.size:
             return
-        values = np.matmul(basis_t[pat], shifted.transpose(0, 2, 1)).transpose(0, 2, 1)
-        values = values + level[:, :, None]
-        beyond = (done + np.arange(width))[None, :] >= lengths[seg][:, None]  # (pairs, W)
-        values = np.where(beyond[:, None, :], -np.inf, values)
-        arg = np.argmax(values, axis=2)
-        peak = np.take_along_axis(values, arg[:, :, None], axis=2)[:, :, 0]
-        where = first[seg][:, None] + done + arg
-        for i, o in zip(*np.nonzero(peak >= cmax[pat]), strict=True):
-            p = pat[i]
-            # larger, or equal and earlier: the same answer as a full-grid first argmax
-            if peak[i, o] > cmax[p, o] or where[i, o] < tmax[p, o]:
-                cmax[p, o], tmax[p, o] = peak[i, o], where[i, o]
+        # next window: points done+1 .. done+W
+        width = basis_w.shape[1]
+        step_amp = amp * np.exp(lam_t * step)
+        values = np.matmul(basis_w[pat], step_amp[:, :, None])[:, :, 0] + lvl[:, None]
+        index = done[:, None] + 1 + np.arange(width)[None, :]
+        values = np.where(index < seg_len[:, None], values, -np.inf)
+        arg = np.argmax(values, axis=1)
+        peak = values[np.arange(pat.size), arg]
+        _merge_peaks(cmax, tmax, pat * n_obs + obs, peak, first[seg] + done + 1 + arg)
         if above is not None:
-            np.add.at(above, pat, np.count_nonzero(values[:, 0, :] >= threshold, axis=1))
-        done += width
+            hits = np.count_nonzero(values >= threshold, axis=1) * (obs == 0)
+            np.add.at(above, pat, hits)
+        moved = np.minimum(width, seg_len - 1 - done)
+        value = values[np.arange(pat.size), moved - 1]
+        amp = amp * np.exp(lam_t * (moved * step)[:, None])
+        done = done + moved
+
+
+def _count_while_above(amp, lam, lvl, remaining, step, threshold) -> np.ndarray:
+    """For curves proved decreasing from their current point (at or above the threshold):
+    how many of the next ``remaining`` grid points are still at or above it (bisection)."""
+    lo = np.zeros(amp.shape[0], dtype=np.int64)  # known >= threshold
+    hi = remaining + 1  # first offset known below (or past the segment)
+    while np.any(hi - lo > 1):
+        mid = (lo + hi) // 2
+        value = np.sum(amp * np.exp(lam * (mid * step)[:, None]), axis=1) + lvl
+        ok = value >= threshold
+        lo = np.where(ok, mid, lo)
+        hi = np.where(ok, hi, mid)
+    return lo
 
 
 def summarize_population(

@@ -444,20 +444,27 @@ def simulate_population(
 
 
 def _band_percentiles(values: np.ndarray) -> np.ndarray:
-    """Percentiles over patients (last axis) of (O, B, P) values, two threads over B."""
-    n_obs, n_band, _ = values.shape
-    out = np.empty((n_obs, len(PERCENTILES), n_band))
+    """Percentiles over patients (last axis) of (O, B, P) values, as ``np.percentile``
+    (method 'linear') gives them: each row is sorted in place (SIMD sort, several times
+    faster than the selection inside ``np.percentile`` for five ranks), then the two order
+    statistics around each rank are interpolated with numpy's formula. Two threads over B."""
+    _, n_band, n_pat = values.shape
+    rank = np.asarray(PERCENTILES, dtype=float) / 100.0 * (n_pat - 1)
+    below = np.floor(rank).astype(np.int64)
+    above = np.minimum(below + 1, n_pat - 1)
+    frac = rank - below
     half = n_band // 2
 
     def fill(lo: int, hi: int) -> None:
         if hi > lo:
-            out[:, :, lo:hi] = np.moveaxis(
-                np.percentile(values[:, lo:hi, :], PERCENTILES, axis=2), 0, 1
-            )
+            values[:, lo:hi].sort(axis=2)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda span: fill(*span), [(0, half), (half, n_band)]))
-    return out
+    low, high = values[:, :, below], values[:, :, above]  # (O, B, 5)
+    diff = high - low
+    lerp = np.where(frac >= 0.5, high - diff * (1.0 - frac), low + diff * frac)
+    return np.moveaxis(lerp, 2, 1)  # (O, 5, B)
 
 
 def _pct(values: np.ndarray) -> dict[int, float]:
