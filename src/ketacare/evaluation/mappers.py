@@ -25,6 +25,7 @@ from ketacare.clinical.eligibility import (
     AntidepressantTrial,
     CssrsRisk,
     CssrsScreen,
+    EligibilityPolicy,
     EvaluationInput,
     HepaticImpairment,
     MaudsleySeverity,
@@ -87,6 +88,13 @@ class ScreeningAnswers:
         screen = values.get("substance_screen")
         values["substance_screen"] = SubstanceUseScreen(**screen) if screen else None
         return cls(**values)
+
+
+def eligibility_policy_for(clinic_id: int) -> EligibilityPolicy:
+    """The clinic's eligibility policy. Per-clinic storage would belong to the protocols app;
+    until a clinic can change it, every clinic uses the core's cited defaults. Recording and
+    the page's live preview both ask here, so they always agree."""
+    return EligibilityPolicy()
 
 
 def trial_to_core(row: MedicationTrial) -> AntidepressantTrial:

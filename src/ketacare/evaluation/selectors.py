@@ -8,17 +8,82 @@ For other apps (no actor, no audit; the caller has already accessed the patient)
 
 For the API and pages (permission, clinic, audit): ``access_latest_evaluation``,
 ``access_evaluation``.
+
+For the evaluation page: ``preview_evaluation(actor, patient, answers, as_of)``, the verdict
+the core would give for these answers, computed exactly as ``record_evaluation`` computes it
+(same loading, mapping and policy: ``evaluation_input_for`` and
+``mappers.eligibility_policy_for``) but writing nothing.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
 
 from ketacare.access import NotFound
 from ketacare.accounts.models import User
 from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.services import record_read
-from ketacare.evaluation.models import Evaluation
-from ketacare.patients.models import Patient
+from ketacare.clinical.eligibility import EligibilityVerdict, EvaluationInput, evaluate_eligibility
+from ketacare.clinical.errors import require
+from ketacare.evaluation.mappers import (
+    ScreeningAnswers,
+    build_evaluation_input,
+    eligibility_policy_for,
+)
+from ketacare.evaluation.models import CautionAcknowledgment, Evaluation
+from ketacare.patients.models import Medication, MedicationTrial, Patient
 from ketacare.patients.selectors import access_patient
+
+
+def require_evaluation_time(when: datetime, now: datetime) -> None:
+    """An evaluation is at a timezone-aware time, not in the future."""
+    require(
+        when.tzinfo is not None,
+        "datetime_not_timezone_aware",
+        "'as_of' must be a timezone-aware date and time.",
+    )
+    require(when <= now, "date_in_future", "The evaluation time cannot be in the future.")
+
+
+def evaluation_input_for(
+    patient: Patient, answers: ScreeningAnswers, *, as_of: datetime
+) -> tuple[EvaluationInput, dict[str, Any]]:
+    """The core input for ``answers`` plus the patient's current trials and medicines (and
+    its JSON record). No permission check, no audit: the caller has accessed the patient."""
+    trials = MedicationTrial.objects.filter(patient=patient, superseded_by__isnull=True).order_by(
+        "id"
+    )
+    medications = Medication.objects.filter(patient=patient, superseded_by__isnull=True)
+    return build_evaluation_input(
+        patient=patient, trials=trials, medications=medications, answers=answers, as_of=as_of
+    )
+
+
+def preview_evaluation(
+    actor: User, patient: Patient, answers: ScreeningAnswers, as_of: datetime
+) -> EligibilityVerdict:
+    """The verdict ``record_evaluation`` would store for these answers at ``as_of``, without
+    storing anything. Same permission as recording; ``patient`` comes from ``access_patient``
+    (which audited the read). Bad input raises the same ``InvalidClinicalInput``."""
+    require_permission(actor, Permission.RECORD_EVALUATION)
+    require(
+        patient.clinic_id == actor.clinic_id,
+        "wrong_clinic",
+        "This patient belongs to another clinic.",
+    )
+    require_evaluation_time(as_of, timezone.now())
+    inp, _ = evaluation_input_for(patient, answers, as_of=as_of)
+    return evaluate_eligibility(inp, eligibility_policy_for(patient.clinic_id))
+
+
+_ACKNOWLEDGMENTS = Prefetch(
+    "acknowledgments",
+    queryset=CautionAcknowledgment.objects.select_related("acknowledged_by").order_by("id"),
+)
 
 
 def latest_evaluation(patient: Patient) -> Evaluation | None:
@@ -27,7 +92,8 @@ def latest_evaluation(patient: Patient) -> Evaluation | None:
     return (
         Evaluation.objects.filter(patient=patient, clinic_id=patient.clinic_id)
         .order_by("-as_of", "-id")
-        .prefetch_related("acknowledgments")
+        .select_related("evaluated_by")
+        .prefetch_related(_ACKNOWLEDGMENTS)
         .first()
     )
 
@@ -57,8 +123,8 @@ def access_evaluation(
     evaluation = (
         Evaluation.objects.filter(pk=evaluation_id)
         .filter(clinic_id=actor.clinic_id)
-        .select_related("patient")
-        .prefetch_related("acknowledgments")
+        .select_related("patient", "evaluated_by")
+        .prefetch_related(_ACKNOWLEDGMENTS)
         .first()
     )
     if evaluation is None:

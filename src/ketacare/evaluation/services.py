@@ -7,8 +7,9 @@ never overridden here (see the core's docstring); a prescriber acknowledges each
 a reason, before a course is ordered (``acknowledge_cautions``, an audited override naming the
 caution codes).
 
-Policy: every clinic uses the core default ``EligibilityPolicy()`` until the protocols app
-stores a per-clinic policy; ``_policy_for`` is the one place to change.
+The same input mapping and policy serve ``selectors.preview_evaluation`` (the page's live
+verdict, which writes nothing): ``selectors.evaluation_input_for`` loads and maps,
+``mappers.eligibility_policy_for`` is the one place the clinic's policy is chosen.
 
 Refusals change nothing: bad input raises ``InvalidClinicalInput`` (422); acknowledging when
 there is nothing (left) to acknowledge, or on an evaluation that is no longer the latest,
@@ -23,23 +24,23 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ketacare.accounts.models import Clinic, User
+from ketacare.accounts.models import User
 from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.models import AuditAction
 from ketacare.audit.services import record_write
-from ketacare.clinical.eligibility import EligibilityPolicy, evaluate_eligibility
+from ketacare.clinical.eligibility import evaluate_eligibility
 from ketacare.clinical.errors import require
 from ketacare.clinical.gates import Finding, GateDecision, Override
-from ketacare.evaluation.mappers import ScreeningAnswers, build_evaluation_input, finding_to_dict
+from ketacare.evaluation.mappers import ScreeningAnswers, eligibility_policy_for, finding_to_dict
 from ketacare.evaluation.models import CautionAcknowledgment, Evaluation
-from ketacare.evaluation.selectors import acknowledged_codes, latest_evaluation
-from ketacare.patients.models import Medication, MedicationTrial, Patient
+from ketacare.evaluation.selectors import (
+    acknowledged_codes,
+    evaluation_input_for,
+    latest_evaluation,
+    require_evaluation_time,
+)
+from ketacare.patients.models import Patient
 from ketacare.records import save_validated
-
-
-def _policy_for(clinic: Clinic) -> EligibilityPolicy:
-    # Per-clinic policy storage belongs to the protocols app; until then, the cited defaults.
-    return EligibilityPolicy()
 
 
 def _refuse(code: str, message: str, **data: object) -> None:
@@ -65,20 +66,9 @@ def record_evaluation(
     )
     now = timezone.now()
     when = as_of or now
-    require(
-        when.tzinfo is not None,
-        "datetime_not_timezone_aware",
-        "'as_of' must be a timezone-aware date and time.",
-    )
-    require(when <= now, "date_in_future", "The evaluation time cannot be in the future.")
-    trials = MedicationTrial.objects.filter(patient=patient, superseded_by__isnull=True).order_by(
-        "id"
-    )
-    medications = Medication.objects.filter(patient=patient, superseded_by__isnull=True)
-    inp, inputs = build_evaluation_input(
-        patient=patient, trials=trials, medications=medications, answers=answers, as_of=when
-    )
-    result = evaluate_eligibility(inp, _policy_for(patient.clinic))
+    require_evaluation_time(when, now)
+    inp, inputs = evaluation_input_for(patient, answers, as_of=when)
+    result = evaluate_eligibility(inp, eligibility_policy_for(patient.clinic_id))
     evaluation = Evaluation(
         clinic_id=patient.clinic_id,
         patient=patient,
