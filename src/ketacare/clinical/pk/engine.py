@@ -11,7 +11,9 @@ start and -R at its end; first-order absorption is a depot compartment, so ``ka`
 eigenvalue. Doses are superposed. On a uniform time grid the exponentials
 ``exp(l_k * i * step)`` are computed once per patient and reused for every slab of time, and
 every dose before a slab is folded into one modal amplitude per mode, so no ODE solver and no
-per-dose exponential over the whole grid is needed.
+per-dose exponential over the whole grid is needed. ``summarize_population`` gives grid
+Cmax/Tmax, time above a threshold, exact AUC and band values without building the grid
+(see its docstring and docs/pk-validation.md).
 
 Repeated eigenvalues (``ka`` equal to a disposition eigenvalue) make ``V`` singular; those
 patients get their diagonal rates scaled by ``1 + 1e-6 * (i + 1)`` (a relative change of
