@@ -170,12 +170,15 @@ def path_ids(
     patient, consent_id, plan_component_id, evaluation_id, session_id, discrepancy_id, alert_id
 ):
     """Ids of clinic A records for every path parameter the API uses."""
+    from ketacare.treatment.models import TreatmentSession
+
     return {
         "patient_id": patient.pk,
         "consent_id": consent_id,
         "component_id": plan_component_id,
         "evaluation_id": evaluation_id,
         "session_id": session_id,
+        "course_id": TreatmentSession.objects.get(pk=session_id).course_id,
         "discrepancy_id": discrepancy_id,
         "alert_id": alert_id,
         "code": "phq9",

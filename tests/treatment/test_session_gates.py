@@ -352,13 +352,13 @@ def test_weight_older_than_the_clinic_limit_is_refused(
 
 
 def test_second_dose_above_the_clinic_weekly_limit_is_refused(
-    esketamine_course, cleared, prescriber, clinic_admin, nurse, clock
+    esketamine_course, cleared, prescriber, clinic_admin, nurse, clock, policy_values
 ):
-    from conftest import POLICY  # noqa: I001
-
     from ketacare.protocols.services import record_clinic_policy
 
-    record_clinic_policy(actor=clinic_admin, values={**POLICY, "max_mg_per_rolling_7_days": "100"})
+    record_clinic_policy(
+        actor=clinic_admin, values={**policy_values, "max_mg_per_rolling_7_days": "100"}
+    )
     first, second = esketamine_course.sessions[:2]
     _full_session(first, cleared, prescriber, nurse, clock)
     clock.move_to(second.scheduled_at)

@@ -26,6 +26,8 @@ from ketacare.treatment.schemas import (
     CourseRead,
     DischargeCreate,
     DoseCreate,
+    EfficacyReviewCreate,
+    EfficacyReviewRead,
     ObservationCreate,
     ObservationRead,
     OverrideIn,
@@ -33,8 +35,11 @@ from ketacare.treatment.schemas import (
     PendingRemsFormRead,
     RemsEnrollmentCreate,
     RemsEnrollmentRead,
+    RemsFormAnswersCreate,
     RemsFormRead,
     RemsSubmittedCreate,
+    SafetyAssessmentCreate,
+    SafetyAssessmentRead,
     SessionRead,
     VitalsCreate,
     VitalsRead,
@@ -88,6 +93,21 @@ def record_rems_enrollment(request, patient_id: RecordId, payload: RemsEnrollmen
     return Status(201, row)
 
 
+@router.post(
+    "/courses/{course_id}/efficacy-review",
+    response={201: EfficacyReviewRead, **ERROR_RESPONSES},
+    **guard(Permission.ORDER_TREATMENT),
+)
+def record_efficacy_review(request, course_id: RecordId, payload: EfficacyReviewCreate):
+    """Record the prescriber's induction efficacy review (esketamine: at the end of the
+    4-week induction). Once recorded, sessions after the review week are no longer blocked
+    by `induction_review_due`. 422 `efficacy_review_too_early` before the review week;
+    `efficacy_review_not_applicable` for protocols without one."""
+    course = selectors.access_course(request.user, course_id, purpose="efficacy review")
+    row = services.record_efficacy_review(actor=request.user, course=course, **payload.dict())
+    return Status(201, row)
+
+
 @router.get(
     "/sessions/{session_id}",
     response={200: SessionRead, **ERROR_RESPONSES},
@@ -108,6 +128,25 @@ def check_in(request, session_id: RecordId, payload: CheckInCreate):
     """scheduled -> checked_in, with today's PHQ-9 item 9 and C-SSRS screening flags."""
     services.check_in(actor=request.user, session=_session(request, session_id), **payload.dict())
     return _read(request, session_id)
+
+
+@router.post(
+    "/sessions/{session_id}/safety-assessment",
+    response={201: SafetyAssessmentRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_ASSESSMENT),
+)
+def record_safety_assessment(request, session_id: RecordId, payload: SafetyAssessmentCreate):
+    """Document the same-day suicide-risk safety assessment (who: the signed-in clinician;
+    when; outcome; notes). The clearance and pre-dose gates block with
+    `safety_assessment_required` when today's check-in flags, today's PHQ-9 item 9 or
+    QIDS-SR16 item 12 >= 1, a C-SSRS high-risk result, or an open suicide-risk alert is on
+    record; a `proceed` assessment made today, after the latest positive screen, clears it."""
+    row = services.record_safety_assessment(
+        actor=request.user,
+        session=_session(request, session_id, purpose="safety assessment"),
+        **payload.dict(),
+    )
+    return Status(201, row)
 
 
 @router.post(
@@ -252,6 +291,25 @@ def get_rems_form(request, session_id: RecordId):
 
 
 @router.post(
+    "/sessions/{session_id}/rems-form",
+    response={200: RemsFormRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_SESSION_OBSERVATIONS),
+)
+def record_rems_form_answers(request, session_id: RecordId, payload: RemsFormAnswersCreate):
+    """Fill answers the record does not hold (monitoring provider's name, phone and email,
+    setting name and address, patient middle initial, minutes ready to leave before the
+    minimum). Partial: give only what to fill or change. The form is rebuilt from the
+    session's records as a new `version` (the previous one is kept); `data.missing` lists
+    what is still needed. 422 once the form is submitted."""
+    form = services.record_rems_form_answers(
+        actor=request.user,
+        session=_session(request, session_id, purpose="REMS form answers"),
+        answers=payload.dict(exclude_unset=True, exclude_none=True),
+    )
+    return selectors.rems_form_read(form, timezone.now())
+
+
+@router.post(
     "/sessions/{session_id}/rems-form/submitted",
     response={200: RemsFormRead, **ERROR_RESPONSES},
     **guard(Permission.RECORD_SESSION_OBSERVATIONS),
@@ -272,8 +330,7 @@ def mark_rems_form_submitted(request, session_id: RecordId, payload: RemsSubmitt
     **guard(Permission.VIEW_PATIENT),
 )
 def pending_rems_forms(request):
-    """The clinic's REMS monitoring forms not yet marked submitted; `overdue` after 7 days."""
-    now = timezone.now()
-    return [
-        selectors.pending_rems_read(f, now) for f in selectors.list_pending_rems_forms(request.user)
-    ]
+    """The clinic's REMS monitoring forms not yet marked submitted, oldest deadline first:
+    `status` is `incomplete` (answers still `missing`) or `ready_to_submit`; `overdue` after
+    7 days."""
+    return [selectors.pending_rems_read(f) for f in selectors.list_pending_rems_forms(request.user)]

@@ -240,15 +240,71 @@ class SessionOverride(ClinicalRecord):
 
 
 class RemsForm(ClinicalRecord):
-    """The SPRAVATO REMS Patient Monitoring Form data set of one outpatient session."""
+    """The SPRAVATO REMS Patient Monitoring Form data set of one outpatient session (its
+    current version; each earlier version is kept as a ``RemsFormRevision``)."""
 
     session = models.OneToOneField(
         TreatmentSession, on_delete=models.PROTECT, related_name="rems_form"
     )
     data = models.JSONField()
+    version = models.PositiveSmallIntegerField(default=1)
     session_completed_at = models.DateTimeField()
     due_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+
+
+class RemsFormRevision(ClinicalRecord):
+    """A superseded version of a REMS form: its data as it stood, kept when staff filled
+    in answers (``created_by``/``created_at``: who replaced it, and when)."""
+
+    form = models.ForeignKey(RemsForm, on_delete=models.PROTECT, related_name="revisions")
+    version = models.PositiveSmallIntegerField()
+    data = models.JSONField()
+    changed_fields = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["form", "version"], name="one_revision_per_version"),
+        ]
+
+
+class SafetyAssessmentOutcome(models.TextChoices):
+    PROCEED = "proceed", "Safe to proceed with today's session"
+    DO_NOT_PROCEED = "do_not_proceed", "Do not proceed today"
+
+
+class SafetyAssessment(ClinicalRecord):
+    """A clinician's documented same-day suicide-risk safety assessment for a session
+    (rules 22-23); ``created_by`` assessed. Only a ``proceed`` outcome on the day of the
+    session, after the day's positive screen, satisfies the clearance gate."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="safety_assessments"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=SafetyAssessmentOutcome.choices)
+    notes = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="safety_assessment_has_notes", condition=~Q(notes="")),
+        ]
+
+
+class EfficacyReview(ClinicalRecord):
+    """The prescriber's induction efficacy review of a course (rule 15): once recorded,
+    sessions after the protocol's review week no longer need an override."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="efficacy_reviews")
+    reviewed_at = models.DateTimeField()
+    course_week = models.PositiveSmallIntegerField()
+    notes = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="efficacy_review_has_notes", condition=~Q(notes="")),
+        ]

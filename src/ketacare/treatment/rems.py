@@ -9,6 +9,7 @@ are missing (e.g. the monitoring provider's phone), the stored data set lists th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -57,8 +58,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def form_data(
-    session: TreatmentSession, setup: Any, *, completed_at: datetime, ready_min: int | None
+    session: TreatmentSession,
+    setup: Any,
+    *,
+    completed_at: datetime,
+    ready_min: int | None,
+    staff: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The form's data set; ``staff`` holds answers staff gave that the record does not hold
+    (provider phone, setting address...), which take the place of the record's value."""
     patient = session.patient
     dose = DoseAdministration.objects.get(session=session)
     readings = list(session.vitals.all())
@@ -111,6 +119,8 @@ def form_data(
         or any(e.event_type == "dissociation" for e in events),
         respiratory_depression=any(e.event_type in _RESPIRATORY for e in events),
     )
+    if staff:
+        data = replace(data, **staff)
     answers = {name: _jsonable(getattr(data, name)) for name in RemsFormData.__slots__}
     try:
         form = build_rems_monitoring_form(data)

@@ -39,6 +39,23 @@ class SessionSummaryRead(Schema):
     chair: str
 
 
+class EfficacyReviewCreate(InputSchema):
+    """The prescriber's induction efficacy review: benefit so far and the decision to
+    continue. ``reviewed_at`` defaults to now and falls in or after the review week."""
+
+    notes: str = Field(min_length=1, max_length=4000)
+    reviewed_at: AwareDatetime | None = None
+
+
+class EfficacyReviewRead(Schema):
+    id: int
+    course_id: int
+    reviewed_at: datetime
+    course_week: int
+    notes: str
+    created_by_id: int
+
+
 class CourseRead(Schema):
     id: int
     patient_id: int
@@ -54,6 +71,7 @@ class CourseRead(Schema):
     override_codes: list[str]
     warnings: list[dict[str, Any]]
     sessions: list[SessionSummaryRead]
+    efficacy_reviews: list[EfficacyReviewRead]
 
 
 class RemsEnrollmentCreate(InputSchema):
@@ -211,6 +229,24 @@ class OverrideRead(Schema):
     created_at: datetime
 
 
+class SafetyAssessmentCreate(InputSchema):
+    """The same-day suicide-risk safety assessment: ``proceed`` clears the screening gate
+    for today; ``do_not_proceed`` is recorded and the session stays blocked."""
+
+    outcome: Literal["proceed", "do_not_proceed"]
+    notes: str = Field(min_length=1, max_length=4000)
+    assessed_at: AwareDatetime | None = None
+
+
+class SafetyAssessmentRead(Schema):
+    id: int
+    session_id: int
+    assessed_at: datetime
+    outcome: str
+    notes: str
+    created_by_id: int
+
+
 class TimelineEntry(Schema):
     at: datetime
     kind: str
@@ -238,15 +274,33 @@ class SessionRead(Schema):
     observations: list[ObservationRead]
     adverse_events: list[AdverseEventRead]
     overrides: list[OverrideRead]
+    safety_assessments: list[SafetyAssessmentRead]
+    same_day_screening: dict[str, Any] | None
 
 
 class RemsFormRead(Schema):
     session_id: int
     data: dict[str, Any]
+    version: int
     session_completed_at: datetime
     due_at: datetime
     submitted_at: datetime | None
     overdue: bool
+
+
+class RemsFormAnswersCreate(InputSchema):
+    """Answers the record does not hold; give only those to fill or change. Clinical
+    readings (BP, sedation, dissociation) come from the session's records."""
+
+    patient_middle_initial: str | None = Field(None, min_length=1, max_length=1)
+    monitoring_provider_name: str | None = Field(None, min_length=1, max_length=200)
+    monitoring_provider_phone: str | None = Field(None, min_length=3, max_length=40)
+    monitoring_provider_email: str | None = Field(
+        None, min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )
+    setting_name: str | None = Field(None, min_length=1, max_length=200)
+    setting_address: str | None = Field(None, min_length=1, max_length=300)
+    ready_to_leave_without_minimum_min: int | None = Field(None, ge=0, le=1440)
 
 
 class RemsSubmittedCreate(InputSchema):
@@ -259,4 +313,8 @@ class PendingRemsFormRead(Schema):
     treatment_date: date
     due_at: datetime
     overdue: bool
+    days_overdue: int
     complete: bool
+    status: Literal["incomplete", "ready_to_submit"]
+    missing: list[str]
+    version: int

@@ -4,22 +4,25 @@ not-yours, and a read audit entry. ``list_dose_events`` serves the outcomes engi
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from ketacare.access import NotFound
 from ketacare.accounts.models import User
 from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.services import record_read
 from ketacare.clinical.outcomes.definitions import DoseEvent
-from ketacare.clinical.session.rems import rems_form_overdue
+from ketacare.clinical.session.rems import rems_form_due_at, rems_form_overdue
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import (
     Course,
     DoseAdministration,
     RemsForm,
+    SafetyAssessment,
     SessionObservation,
     TreatmentSession,
     VitalsReading,
@@ -42,6 +45,12 @@ def _session_queryset():
         Prefetch("observations", queryset=SessionObservation.objects.order_by("observed_at", "id")),
         "adverse_events",
         "overrides",
+        Prefetch(
+            "safety_assessments",
+            queryset=SafetyAssessment.objects.select_related("created_by").order_by(
+                "assessed_at", "id"
+            ),
+        ),
     )
 
 
@@ -52,6 +61,20 @@ def access_session(actor: User, session_id: int, *, purpose: str = "session") ->
         raise NotFound("session")
     record_read(actor=actor, target=session, patient_id=session.patient_id, summary=purpose)
     return session
+
+
+def access_course(actor: User, course_id: int, *, purpose: str = "course") -> Course:
+    require_permission(actor, Permission.VIEW_PATIENT)
+    course = (
+        Course.objects.select_related("protocol_version", "patient")
+        .filter(pk=course_id)
+        .filter(clinic_id=actor.clinic_id)
+        .first()
+    )
+    if course is None:
+        raise NotFound("course")
+    record_read(actor=actor, target=course, patient_id=course.patient_id, summary=purpose)
+    return course
 
 
 def load_session_for_update(session_id: int) -> TreatmentSession:
@@ -84,14 +107,72 @@ def rems_form_status(form: RemsForm, as_of: datetime) -> dict[str, Any]:
     }
 
 
-def list_pending_rems_forms(actor: User) -> list[RemsForm]:
-    """The clinic's REMS monitoring forms not yet marked submitted, oldest first."""
-    require_permission(actor, Permission.VIEW_PATIENT)
-    forms = list(
-        RemsForm.objects.filter(clinic_id=actor.clinic_id, submitted_at__isnull=True)
-        .select_related("session", "session__patient")
+@dataclass(frozen=True, slots=True)
+class PendingRemsForm:
+    """One REMS monitoring form waiting to be submitted: ``status`` is ``incomplete`` (answers
+    missing, listed in ``missing``) or ``ready_to_submit`` (complete, not yet submitted);
+    ``overdue`` after the 7-day deadline (S6b)."""
+
+    form: RemsForm
+    session_id: int
+    patient_id: int
+    patient_name: str
+    treatment_date: date
+    due_at: datetime
+    overdue: bool
+    days_overdue: int
+    complete: bool
+    missing: tuple[str, ...]
+    version: int
+
+    @property
+    def pk(self) -> int:
+        return self.form.pk
+
+    @property
+    def status(self) -> str:
+        return "ready_to_submit" if self.complete else "incomplete"
+
+
+def pending_rems_forms(clinic: Any, as_of: datetime) -> list[PendingRemsForm]:
+    """The clinic's REMS monitoring forms not yet marked submitted, oldest deadline first,
+    each with its status and lateness at ``as_of`` (one query; no permission check or audit:
+    call it from a view or selector that has checked the actor, e.g.
+    ``list_pending_rems_forms``)."""
+    clinic_id = getattr(clinic, "pk", clinic)
+    rows = (
+        RemsForm.objects.filter(clinic_id=clinic_id, submitted_at__isnull=True)
+        .select_related("session__patient")
         .order_by("due_at", "id")
     )
+    pending = []
+    for form in rows:
+        patient = form.session.patient
+        overdue = rems_form_overdue(form.session_completed_at, None, as_of)
+        late = as_of - rems_form_due_at(form.session_completed_at)
+        pending.append(
+            PendingRemsForm(
+                form=form,
+                session_id=form.session_id,
+                patient_id=patient.pk,
+                patient_name=f"{patient.family_name}, {patient.given_name}",
+                treatment_date=timezone.localtime(form.session_completed_at).date(),
+                due_at=form.due_at,
+                overdue=overdue,
+                # Started days past the deadline: one second late is one day overdue.
+                days_overdue=-(-late // timedelta(days=1)) if overdue else 0,
+                complete=bool(form.data.get("complete")),
+                missing=tuple(form.data.get("missing", ())),
+                version=form.version,
+            )
+        )
+    return pending
+
+
+def list_pending_rems_forms(actor: User, *, as_of: datetime | None = None) -> list[PendingRemsForm]:
+    """The actor's clinic's pending REMS monitoring forms (the read is audited once)."""
+    require_permission(actor, Permission.VIEW_PATIENT)
+    forms = pending_rems_forms(actor.clinic_id, as_of or timezone.now())
     record_read(
         actor=actor,
         target=("treatment.RemsForm", "pending"),
@@ -220,6 +301,14 @@ def timeline(session: TreatmentSession, dose: DoseAdministration | None) -> list
         entries.append(
             {"at": o.created_at, "kind": "override", "summary": f"{', '.join(o.codes)}: {o.reason}"}
         )
+    for a in session.safety_assessments.all():
+        entries.append(
+            {
+                "at": a.assessed_at,
+                "kind": "safety_assessment",
+                "summary": f"safety assessment ({a.get_outcome_display()}): {a.notes}",
+            }
+        )
     if dose is not None:
         entries.append(
             {"at": dose.started_at, "kind": "dose", "summary": f"{dose.dose_mg} mg {dose.route}"}
@@ -246,8 +335,24 @@ def session_read(session: TreatmentSession, as_of: datetime) -> dict[str, Any]:
         "observations": list(session.observations.all()),
         "adverse_events": list(session.adverse_events.all()),
         "overrides": list(session.overrides.all()),
+        "safety_assessments": list(session.safety_assessments.all()),
+        "same_day_screening": _screening(session, as_of),
         **status,
     }
+
+
+def _screening(session: TreatmentSession, as_of: datetime) -> dict[str, Any] | None:
+    """Today's suicide-risk screening, shown until the dose (what the gate reads)."""
+    from ketacare.clinical.session.states import SessionState
+    from ketacare.treatment.context import same_day_screening
+
+    if session.state not in (
+        SessionState.SCHEDULED,
+        SessionState.CHECKED_IN,
+        SessionState.CLEARED,
+    ):
+        return None
+    return same_day_screening(session.patient, as_of).as_dict()
 
 
 def course_read(course: Course) -> dict[str, Any]:
@@ -266,6 +371,7 @@ def course_read(course: Course) -> dict[str, Any]:
         "override_codes": course.override_codes,
         "warnings": course.warnings,
         "sessions": list_course_sessions(course),
+        "efficacy_reviews": list(course.efficacy_reviews.order_by("reviewed_at", "id")),
     }
 
 
@@ -273,17 +379,22 @@ def rems_form_read(form: RemsForm, as_of: datetime) -> dict[str, Any]:
     return {
         "session_id": form.session_id,
         "data": form.data,
+        "version": form.version,
         "session_completed_at": form.session_completed_at,
         **rems_form_status(form, as_of),
     }
 
 
-def pending_rems_read(form: RemsForm, as_of: datetime) -> dict[str, Any]:
+def pending_rems_read(row: PendingRemsForm) -> dict[str, Any]:
     return {
-        "session_id": form.session_id,
-        "patient_id": form.session.patient_id,
-        "treatment_date": form.session_completed_at.date(),
-        "due_at": form.due_at,
-        "overdue": rems_form_overdue(form.session_completed_at, None, as_of),
-        "complete": bool(form.data.get("complete")),
+        "session_id": row.session_id,
+        "patient_id": row.patient_id,
+        "treatment_date": row.treatment_date,
+        "due_at": row.due_at,
+        "overdue": row.overdue,
+        "days_overdue": row.days_overdue,
+        "complete": row.complete,
+        "status": row.status,
+        "missing": list(row.missing),
+        "version": row.version,
     }

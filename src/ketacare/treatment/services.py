@@ -23,6 +23,16 @@ Session steps and their gates (all decided in ``ketacare.clinical``):
   Patient Monitoring Form data set.
 - ``cancel_session`` (before any drug) / abort (after), ``override_gate``,
   ``record_adverse_event``, ``record_rems_enrollment``, ``record_rems_form_submitted``.
+- ``record_safety_assessment``: the clinician's same-day suicide-risk safety assessment
+  (who, when, outcome, notes). The clearance and pre-dose gates read today's screening from
+  check-in and from the measures app (``context.same_day_screening``); only a ``proceed``
+  assessment made today, after the latest positive screen, satisfies them.
+- ``record_efficacy_review``: the prescriber's induction efficacy review of a course (rule
+  15); doses after the protocol's review week then pass ``check_schedule`` without an
+  override.
+- ``record_rems_form_answers``: staff fill answers the record does not hold (provider phone,
+  setting address...); the form is rebuilt from the session's records as a new version and
+  the previous version is kept.
 
 Overrides: a prescriber (``OVERRIDE_CLINICAL_GATE``) records codes and a reason with
 ``override_gate`` (they stand for the rest of the session) or passes ``override=`` inline to a
@@ -98,6 +108,7 @@ from ketacare.treatment.context import (
     predose_moaas,
     rems_enrolled,
     setup_for,
+    start_of_clinic_day,
 )
 from ketacare.treatment.mappers import (
     to_dated_weight,
@@ -108,9 +119,13 @@ from ketacare.treatment.models import (
     AdverseEventRecord,
     Course,
     DoseAdministration,
+    EfficacyReview,
     ObservationScale,
     RemsForm,
+    RemsFormRevision,
     RemsPatientEnrollment,
+    SafetyAssessment,
+    SafetyAssessmentOutcome,
     SessionObservation,
     SessionOverride,
     TreatmentSession,
@@ -575,6 +590,15 @@ def clear_session(
         require_permission(actor, Permission.RECORD_ASSESSMENT)
         fields["safety_assessment"] = safety_assessment.strip()
         fields["safety_assessed_by"] = actor
+        # Documented here, the assessment is the same record as ``record_safety_assessment``.
+        _write_safety_assessment(
+            actor=actor,
+            session=session,
+            outcome=SafetyAssessmentOutcome.PROCEED,
+            notes=safety_assessment,
+            assessed_at=now,
+            now=now,
+        )
     for name, value in fields.items():
         setattr(session, name, value)
     setup = setup_for(session.course.protocol_version)
@@ -709,6 +733,9 @@ def _plan_dose(
         course_doses,
         local,
         course_start=timezone.localtime(course.start_at).date(),
+        efficacy_review_done=EfficacyReview.objects.filter(
+            course=course, reviewed_at__lte=started_at
+        ).exists(),
     )
     return _DosePlan(
         result.dose_mg,
@@ -1111,5 +1138,240 @@ def record_rems_form_submitted(
         patient_id=session.patient_id,
         after={"submitted_at": submitted_at, "late": late},
         summary="REMS monitoring form submitted",
+    )
+    return form
+
+
+# --- same-day safety assessment, efficacy review, REMS form answers -----------------------------
+
+_BEFORE_DOSE = (S.SCHEDULED, S.CHECKED_IN, S.CLEARED)
+
+
+def _write_safety_assessment(
+    *,
+    actor: User,
+    session: TreatmentSession,
+    outcome: str,
+    notes: str,
+    assessed_at: datetime,
+    now: datetime,
+) -> SafetyAssessment:
+    require(
+        outcome in SafetyAssessmentOutcome.values,
+        "unknown_outcome",
+        "The outcome is proceed or do_not_proceed.",
+        field="outcome",
+    )
+    require(
+        bool(notes.strip()),
+        "safety_assessment_notes_required",
+        "Write what the assessment found.",
+        field="notes",
+    )
+    _not_after(assessed_at, now, "assessed_at")
+    require(
+        assessed_at >= start_of_clinic_day(now),
+        "safety_assessment_not_today",
+        "A same-day safety assessment is dated today (clinic time).",
+        field="assessed_at",
+    )
+    row = SafetyAssessment(
+        clinic_id=session.clinic_id,
+        created_at=now,
+        created_by=actor,
+        session=session,
+        patient_id=session.patient_id,
+        assessed_at=assessed_at,
+        outcome=outcome,
+        notes=notes.strip(),
+    )
+    save_validated(row)
+    # The session's prefetched assessments are stale now; the gate must see this one.
+    getattr(session, "_prefetched_objects_cache", {}).pop("safety_assessments", None)
+    record_write(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=row,
+        patient_id=session.patient_id,
+        after={"session": session.pk, "assessed_at": assessed_at, "outcome": outcome},
+        summary="same-day safety assessment recorded",
+    )
+    return row
+
+
+@transaction.atomic
+def record_safety_assessment(
+    *,
+    actor: User,
+    session: TreatmentSession,
+    outcome: str,
+    notes: str,
+    assessed_at: datetime | None = None,
+    as_of: datetime | None = None,
+) -> SafetyAssessment:
+    """Document the same-day suicide-risk safety assessment (rules 22-23) for a session not
+    yet dosed. A ``proceed`` outcome made today, after the day's latest positive screen,
+    satisfies the clearance and pre-dose gates; ``do_not_proceed`` is kept and leaves the
+    gate blocking."""
+    require_permission(actor, Permission.RECORD_ASSESSMENT)
+    session = _load(actor, session)
+    now = _now(as_of)
+    require(
+        session.state in _BEFORE_DOSE,
+        "session_past_clearance",
+        f"A pre-dose safety assessment is recorded before dosing; the session is {session.state}.",
+    )
+    return _write_safety_assessment(
+        actor=actor,
+        session=session,
+        outcome=outcome,
+        notes=notes,
+        assessed_at=assessed_at or now,
+        now=now,
+    )
+
+
+@transaction.atomic
+def record_efficacy_review(
+    *,
+    actor: User,
+    course: Course,
+    notes: str,
+    reviewed_at: datetime | None = None,
+    as_of: datetime | None = None,
+) -> EfficacyReview:
+    """The prescriber's induction efficacy review (rule 15): recorded in or after the
+    protocol's review week, it lets later sessions pass the schedule check without an
+    override."""
+    require_permission(actor, Permission.ORDER_TREATMENT)
+    _same_clinic(actor, course, "course")
+    course = Course.objects.select_for_update().select_related("protocol_version").get(pk=course.pk)
+    now = _now(as_of)
+    when = reviewed_at or now
+    _not_after(when, now, "reviewed_at")
+    require(
+        bool(notes.strip()),
+        "efficacy_review_notes_required",
+        "Write the review: benefit so far and the decision to continue.",
+        field="notes",
+    )
+    review_week = setup_for(course.protocol_version).protocol.schedule.review_after_week
+    require(
+        review_week is not None,
+        "efficacy_review_not_applicable",
+        "This protocol has no induction efficacy review.",
+    )
+    start = timezone.localtime(course.start_at).date()
+    local = timezone.localtime(when).date()
+    require(local >= start, "reviewed_before_course", "The review is dated before the course.")
+    week = course_week(start, local)
+    require(
+        week >= review_week,
+        "efficacy_review_too_early",
+        f"The efficacy review is due at the end of week {review_week}; the course is in week "
+        f"{week}.",
+        field="reviewed_at",
+    )
+    row = EfficacyReview(
+        clinic_id=course.clinic_id,
+        created_at=now,
+        created_by=actor,
+        course=course,
+        reviewed_at=when,
+        course_week=week,
+        notes=notes.strip(),
+    )
+    save_validated(row)
+    record_write(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=row,
+        patient_id=course.patient_id,
+        after={"course": course.pk, "reviewed_at": when, "course_week": week},
+        summary="induction efficacy review recorded",
+    )
+    return row
+
+
+# Answers staff may give on the form: facts the clinical record does not hold. Clinical
+# readings (BP, sedation...) come from the session's records and are corrected there.
+REMS_STAFF_FIELDS = (
+    "patient_middle_initial",
+    "monitoring_provider_name",
+    "monitoring_provider_phone",
+    "monitoring_provider_email",
+    "setting_name",
+    "setting_address",
+    "ready_to_leave_without_minimum_min",
+)
+
+
+@transaction.atomic
+def record_rems_form_answers(
+    *,
+    actor: User,
+    session: TreatmentSession,
+    answers: dict[str, Any],
+    as_of: datetime | None = None,
+) -> RemsForm:
+    """Fill answers of the session's REMS Patient Monitoring Form that the record does not
+    hold. The form is rebuilt from the session's records with every answer staff have given
+    so far (these included) as a new version; the previous version is kept. A submitted form
+    is not changed."""
+    require_permission(actor, Permission.RECORD_SESSION_OBSERVATIONS)
+    session = _load(actor, session)
+    now = _now(as_of)
+    form = RemsForm.objects.select_for_update().filter(session=session).first()
+    if form is None:
+        raise InvalidClinicalInput("rems_form_missing", "This session has no REMS form.")
+    require(form.submitted_at is None, "rems_form_already_submitted", "Already submitted.")
+    unknown = sorted(set(answers) - set(REMS_STAFF_FIELDS))
+    require(
+        not unknown,
+        "rems_answer_not_editable",
+        "These answers come from the session's records: " + ", ".join(unknown) + ".",
+    )
+    given = {
+        k: (v.strip() if isinstance(v, str) else v) for k, v in answers.items() if v is not None
+    }
+    require(bool(given), "no_answers", "Give at least one answer.")
+    staff = {**form.data.get("staff_answers", {}), **given}
+    ready_min = staff.pop("ready_to_leave_without_minimum_min", None)
+    if ready_min is None:
+        ready_min = form.data.get("answers", {}).get("ready_to_leave_without_minimum_min")
+    setup = setup_for(session.course.protocol_version)
+    data = rems.form_data(
+        session, setup, completed_at=form.session_completed_at, ready_min=ready_min, staff=staff
+    )
+    if ready_min is not None:
+        staff["ready_to_leave_without_minimum_min"] = ready_min
+    data["staff_answers"] = staff
+    before = {"version": form.version, "complete": form.data.get("complete")}
+    revision = RemsFormRevision(
+        clinic_id=form.clinic_id,
+        created_at=now,
+        created_by=actor,
+        form=form,
+        version=form.version,
+        data=form.data,
+        changed_fields=sorted(given),
+    )
+    save_validated(revision)
+    form.data = data
+    form.version += 1
+    save_validated(form, update_fields=["data", "version"])
+    record_write(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        target=form,
+        patient_id=session.patient_id,
+        before=before,
+        after={
+            "version": form.version,
+            "answers": given,
+            "complete": data["complete"],
+            "missing": data["missing"],
+        },
+        summary="REMS monitoring form answers recorded",
     )
     return form
