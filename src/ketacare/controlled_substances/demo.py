@@ -5,18 +5,27 @@ an expired lot returned to a reverse distributor, and one spot-count shortage cl
 as a (non-significant) loss and closed. Every movement goes through the services, so the
 ledger reconciles and the audit trail is real.
 
-Later apps find the containers in ``ctx.extra["controlled_substances"]``. The treatment
-app seeds before this one, so demo doses recorded there do not name a container.
+The treatment demo's doses come out of stock: the treatment app seeds first and leaves its
+completed doses in ``ctx.extra["treatment_doses"]``; here the lots those doses name are
+received a week before the first of them (esketamine: one kit per session, 56 or 84 mg;
+ketamine: 10 mg/mL 20 mL vials, the concentration the doses were drawn at), and each dose is
+recorded as an administration from stock, by the clinician who gave it, at the time it was
+recorded and linked to its session. The ledger then reconciles with the doses given
+(balance = received - administered - wasted - returned, count adjustments aside).
+
+Later apps find the containers in ``ctx.extra["controlled_substances"]``.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
+from ketacare.clinical.dosing.protocols import ESKETAMINE_DEVICE_MG
 from ketacare.controlled_substances import services
 
 # Mirrors ketacare.demo.seed.demo_password (apps may not import the demo seeder).
@@ -140,7 +149,82 @@ def seed_demo(ctx) -> None:
         closing_notes="Handling retrained; no report needed for a non-significant loss.",
         as_of=ago(89),
     )
+    treatment = _stock_for_treatment_doses(nurse, ctx.extra.get("treatment_doses", []), today)
     ctx.extra["controlled_substances"] = {
         "ketamine_container_ids": [v.pk for v in vials],
         "esketamine_container_ids": [k.pk for k in kits],
+        "treatment_container_ids": [c.pk for c in treatment],
     }
+
+
+# Esketamine comes as kits of 2 devices (56 mg) or 3 devices (84 mg) of 28 mg / 0.2 mL each
+# (S13); one kit per session, so each dose names whole kit devices.
+_ESKETAMINE_MG_PER_ML = Decimal("140")
+_KETAMINE_VIAL = {"concentration_mg_per_ml": Decimal("10"), "size_ml": Decimal("20")}
+_SPARE_CONTAINERS = 2
+
+
+def _stock_for_treatment_doses(nurse, doses, today) -> list:
+    """Receive the lots the treatment demo's doses name and record each dose from stock."""
+    if not doses:
+        return []
+    received_at = timezone.localtime(min(d.started_at for d in doses)) - timedelta(days=7)
+    received_at = received_at.replace(hour=10, minute=0, second=0, microsecond=0)
+    esketamine = [d for d in doses if d.route == "intranasal"]
+    ketamine = [d for d in doses if d.route != "intranasal"]
+    containers = []
+    kits: dict[int, list] = {}
+    for devices in (2, 3):
+        given = [d for d in esketamine if d.dose_mg == devices * ESKETAMINE_DEVICE_MG]
+        if not given:
+            continue
+        kits[devices] = services.receive_stock(
+            actor=nurse,
+            drug="esketamine",
+            concentration_mg_per_ml=_ESKETAMINE_MG_PER_ML,
+            description=f"SPRAVATO {devices * ESKETAMINE_DEVICE_MG} mg kit ({devices} devices)",
+            size_ml=devices * ESKETAMINE_DEVICE_MG / _ESKETAMINE_MG_PER_ML,
+            device_count=devices,
+            lot=given[0].lot_number,
+            expires_on=today + timedelta(days=300),
+            container_count=len(given) + _SPARE_CONTAINERS,
+            as_of=received_at,
+            **ESKETAMINE_SUPPLIER,
+        )
+        containers += kits[devices]
+    vials = []
+    if ketamine:
+        per_vial = _KETAMINE_VIAL["concentration_mg_per_ml"] * _KETAMINE_VIAL["size_ml"]
+        largest = max(d.dose_mg for d in ketamine)
+        # First fit leaves less than the largest dose unused in each vial.
+        needed = math.ceil(sum(d.dose_mg for d in ketamine) / (per_vial - largest))
+        vials = services.receive_stock(
+            actor=nurse,
+            drug="racemic_ketamine",
+            description="20 mL multi-dose vial",
+            lot=ketamine[0].lot_number,
+            expires_on=today + timedelta(days=300),
+            container_count=needed + _SPARE_CONTAINERS,
+            as_of=received_at + timedelta(minutes=30),
+            **_KETAMINE_VIAL,
+            **KETAMINE_SUPPLIER,
+        )
+        containers += vials
+    left = {v.pk: v.size_ml * v.concentration_mg_per_ml for v in vials}
+    # Chronological over all containers: each container's entries stay in order.
+    for dose in sorted(doses, key=lambda d: (d.created_at, d.pk)):
+        if dose.route == "intranasal":
+            container = kits[int(dose.dose_mg // ESKETAMINE_DEVICE_MG)].pop(0)
+        else:
+            # The open vial is used until it cannot cover a dose; the rest stays in stock.
+            container = next(v for v in vials if left[v.pk] >= dose.dose_mg)
+            left[container.pk] -= dose.dose_mg
+        services.record_administration_from_stock(
+            actor=dose.created_by,
+            container_id=container.pk,
+            dose_mg=dose.dose_mg,
+            patient=dose.session.patient,
+            session_id=dose.session_id,
+            as_of=dose.created_at,
+        )
+    return containers

@@ -7,6 +7,11 @@ ordered three weeks ago: esketamine TRD (REMS enrolment recorded first) or IV ke
 check-in, vitals, clearance, dose, MOAA/S and CADSS ratings and discharge at its scheduled
 time; today's and later sessions stay scheduled (the clinic day of the browser tests). The
 older esketamine REMS forms are marked submitted; recent ones wait in the queue.
+
+Treatment seeds before the controlled-substance ledger, so these doses name no stock
+container. Every completed dose is left in ``ctx.extra["treatment_doses"]`` (oldest first)
+and the ledger demo receives the lots named here before the first session and records each
+dose as an administration from stock, so the demo ledger reconciles with the doses given.
 """
 
 from __future__ import annotations
@@ -19,10 +24,14 @@ from django.utils import timezone
 from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
 from ketacare.consent.selectors import consent_status_for
 from ketacare.treatment import services
-from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment.models import DoseAdministration, TreatmentSession
 
 COURSE_DAYS_AGO = 21
 MAX_COURSES = 8
+# The lots the demo doses come from; the ledger demo receives them (see the module doc).
+ESKETAMINE_LOT = "ESK4417"
+KETAMINE_LOT = "KD3050"
+KETAMINE_VIAL_MG_PER_ML = Decimal("10")
 
 
 def _vitals(ctx, nurse, session, at: datetime, systolic: int = 122) -> None:
@@ -51,7 +60,7 @@ def _rating(nurse, session, scale, items, at, resolved=None) -> None:
     )
 
 
-def _complete(ctx, session: TreatmentSession, esketamine: bool) -> None:
+def _complete(ctx, session: TreatmentSession, esketamine: bool) -> DoseAdministration:
     nurse, prescriber = ctx.users["nurse"], ctx.users["prescriber"]
     t = session.scheduled_at
     session = services.check_in(actor=nurse, session=session, as_of=t)
@@ -70,23 +79,23 @@ def _complete(ctx, session: TreatmentSession, esketamine: bool) -> None:
         if session.number > 1:
             dose = Decimal("84") if ctx.rng.random() < 0.5 else Decimal("56")
         devices = [start + timedelta(minutes=5 * i) for i in range(int(dose) // 28)]
-        services.administer_dose(
+        given = services.administer_dose(
             actor=prescriber,
             session=session,
             dose_mg=dose,
             device_times=devices,
-            lot_number="ESK-DEMO-1",
+            lot_number=ESKETAMINE_LOT,
             pulse_oximeter_available=True,
             as_of=devices[-1],
         )
         checks = (40, 110)
     else:
-        services.administer_dose(
+        given = services.administer_dose(
             actor=prescriber,
             session=session,
             started_at=start,
-            vial_concentration_mg_per_ml=Decimal("10"),
-            lot_number="KET-DEMO-1",
+            vial_concentration_mg_per_ml=KETAMINE_VIAL_MG_PER_ML,
+            lot_number=KETAMINE_LOT,
             pulse_oximeter_available=True,
             as_of=start,
         )
@@ -114,6 +123,7 @@ def _complete(ctx, session: TreatmentSession, esketamine: bool) -> None:
         services.record_rems_form_submitted(
             actor=nurse, session=session, submitted_at=discharge_at + timedelta(days=2)
         )
+    return given
 
 
 def seed_demo(ctx) -> None:
@@ -124,6 +134,7 @@ def seed_demo(ctx) -> None:
         hour=9, minute=30, second=0, microsecond=0
     )
     dose_times: dict[int, list[datetime]] = {}
+    doses: list[DoseAdministration] = []
     ordered = 0
     for patient in ctx.patients:
         route = routes.get(patient.pk)
@@ -155,6 +166,7 @@ def seed_demo(ctx) -> None:
         for session in course.sessions.order_by("number"):
             if session.scheduled_at.date() >= now.date():
                 break
-            _complete(ctx, session, esketamine)
+            doses.append(_complete(ctx, session, esketamine))
             dose_times.setdefault(patient.pk, []).append(session.scheduled_at)
     ctx.extra.setdefault("dose_times_by_treatment", dose_times)
+    ctx.extra["treatment_doses"] = sorted(doses, key=lambda d: (d.created_at, d.pk))
