@@ -9,7 +9,8 @@ For other apps (no actor, no audit; the caller has already accessed the patient 
   patient may read and sign.
 
 For the API and pages (permission, clinic and audit): ``list_consents_for_patient``,
-``access_consent``, ``list_consent_documents``.
+``access_consent``, ``list_consent_documents``; ``patient_consents`` is its unaudited half for
+the chart, which has already read the patient through ``access_patient``.
 """
 
 from __future__ import annotations
@@ -126,15 +127,21 @@ def list_consents_for_patient(
     """Every consent the patient signed (newest first) and the consent status, now or at
     ``as_of``, for each route the clinic has a consent document for. One read entry."""
     patient = access_patient(actor, patient_id, purpose="consents")
+    return patient_consents(patient, as_of=as_of or timezone.now())
+
+
+def patient_consents(patient: Patient, *, as_of: datetime) -> PatientConsents:
+    """``list_consents_for_patient`` for a patient already accessed (the chart reads the
+    patient once, audited): no permission check, no audit entry. Three queries whatever the
+    number of signatures or versions."""
     signatures = list(_patient_signatures(patient))
     routes = list(
         ConsentDocument.objects.filter(clinic_id=patient.clinic_id)
         .order_by("route")
         .values_list("route", flat=True)
     )
-    when = as_of or timezone.now()
     return PatientConsents(
-        signatures=signatures, status=_route_statuses(patient, signatures, routes, when)
+        signatures=signatures, status=_route_statuses(patient, signatures, routes, as_of)
     )
 
 
