@@ -1,15 +1,536 @@
-"""Treatment pages: the printable REMS Patient Monitoring Form of a session (same selectors
-as the API)."""
+"""Chair-side treatment pages: the clinic-day board, the session run sheet, course ordering
+and the printable REMS form. Same services and access functions as the API; a refusal renders
+``web/components/blockers.html`` with the API's codes and messages.
+
+htmx requests get the region they swap (``{% partialdef %}``) with status 200 so htmx swaps
+errors in too; plain form posts get the whole page with the API's status (409 refused, 422
+invalid) or a redirect after success.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from ketacare.treatment import selectors
-from ketacare.web.pages import staff_page
+from ketacare.accounts.permissions import Permission, has_permission, require_permission
+from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
+from ketacare.clinical.gates import Override
+from ketacare.clinical.session.states import SessionState
+from ketacare.patients.selectors import access_patient
+from ketacare.protocols.mappers import protocol_for_clinic
+from ketacare.protocols.selectors import get_protocols
+from ketacare.treatment import page_selectors as pages
+from ketacare.treatment import selectors, services
+from ketacare.treatment.forms import (
+    AdverseEventForm,
+    CadssForm,
+    CancelForm,
+    CheckInForm,
+    ClearForm,
+    CourseForm,
+    DischargeForm,
+    DoseForm,
+    MoaasForm,
+    OverrideForm,
+    VitalsForm,
+    on_clinic_day,
+)
+from ketacare.web.pages import apply_clinical_error, staff_page
+
+S = SessionState
+FLOW = (S.SCHEDULED, S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION, S.DISCHARGED)
+
+
+# --- the clinic-day board ----------------------------------------------------------------------
+
+
+@login_required
+@staff_page
+def board(request: HttpRequest) -> HttpResponse:
+    """Today's sessions by chair and time; htmx polls the body every 30 s."""
+    now = timezone.now()
+    context = {"board": pages.clinic_day_board(request.user, now), "now": now}
+    template = "treatment/board.html#board-body" if request.htmx else "treatment/board.html"
+    return render(request, template, context)
+
+
+# --- the run sheet -----------------------------------------------------------------------------
+
+
+def _blocker_dicts(exc: GateBlocked) -> list[dict[str, Any]]:
+    return [b.as_dict() for b in exc.decision.blockers]
+
+
+def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any]:
+    now = timezone.now()
+    status = selectors.session_status(session, now)
+    setups = pages.clinic_setups(session.clinic_id)
+    protocol, policy, problem = setups.for_version(session.course.protocol_version)
+    state = S(session.state)
+    allowed = set(status["allowed_next"])
+    dose = selectors.dose_of(session)
+    overridden: dict[str, Any] = {}
+    for row in session.overrides.all():
+        for code in row.codes:
+            overridden[code] = row
+    current = status["blockers"]
+    unresolved = [b for b in current if not (b["overridable"] and b["code"] in overridden)]
+    covered = [
+        {**b, "override": overridden[b["code"]]}
+        for b in current
+        if b["overridable"] and b["code"] in overridden
+    ]
+    refused = extra.pop("refused", None)
+    shown = refused if refused is not None else unresolved
+    user = request.user
+    can_override = has_permission(user, Permission.OVERRIDE_CLINICAL_GATE)
+    esketamine = protocol.device_interval_min is not None
+    in_progress = state in pages.IN_PROGRESS
+    forms_: dict[str, Any] = {
+        "check_in_form": CheckInForm() if state is S.SCHEDULED else None,
+        "vitals_form": VitalsForm() if in_progress else None,
+        "moaas_form": MoaasForm() if in_progress else None,
+        "cadss_form": CadssForm() if in_progress else None,
+        "clear_form": ClearForm() if state is S.CHECKED_IN else None,
+        "dose_form": (
+            DoseForm(prescribers=pages.prescribers_on_duty(user), esketamine=esketamine)
+            if state is S.CLEARED
+            else None
+        ),
+        "discharge_form": DischargeForm() if state is S.OBSERVATION else None,
+        "cancel_form": CancelForm() if allowed & {"cancelled", "aborted"} else None,
+        "adverse_event_form": (
+            AdverseEventForm() if state not in (S.SCHEDULED, S.CANCELLED) else None
+        ),
+    }
+    for name, form in list(extra.items()):
+        if name.endswith("_form"):
+            forms_[name] = form
+            extra.pop(name)
+    preview = None
+    if state is S.CLEARED:
+        preview = pages.dose_preview(
+            patient=session.patient,
+            protocol=protocol,
+            values=setups.values,
+            mg_per_kg=session.course.mg_per_kg,
+            dose_mg=session.course.dose_mg,
+            vial_concentration_mg_per_ml=None,
+            now=now,
+        )
+    flow = []
+    reached = True
+    for step in FLOW:
+        if step.value == session.state:
+            flow.append({"state": step, "label": step.value.replace("_", " "), "status": "current"})
+            reached = False
+        else:
+            flow.append(
+                {
+                    "state": step,
+                    "label": step.value.replace("_", " "),
+                    "status": "done" if reached and state in FLOW else "todo",
+                }
+            )
+    return {
+        "session": session,
+        "patient": session.patient,
+        "course": session.course,
+        "protocol": protocol,
+        "policy_problem": problem,
+        "esketamine": esketamine,
+        "status": status,
+        "flow": flow,
+        "allowed": allowed,
+        "next_steps": [pages.STEP_LABELS[S(a)] for a in sorted(allowed)],
+        "blockers": shown,
+        "refused": refused is not None,
+        "covered": covered,
+        "overridable": [b for b in shown if b["overridable"]],
+        "warnings": status["warnings"],
+        "can_override": can_override,
+        "vitals_rows": pages.vitals_rows(session, protocol, policy),
+        "timer": pages.observation_timer(protocol, policy, dose, now),
+        "dose": dose,
+        "preview": preview,
+        "now": now,
+        "override_form": extra.pop("override_form", None),
+        "error": extra.pop("error", None),
+        **forms_,
+        **extra,
+    }
+
+
+def _render_sheet(request: HttpRequest, session, *, status: int = 200, **extra: Any):
+    context = _sheet_context(request, session, **extra)
+    if request.htmx:
+        return render(request, "treatment/session.html#run-sheet", context)
+    return render(request, "treatment/session.html", context, status=status)
+
+
+def _session(request: HttpRequest, session_id: int, purpose: str = "run sheet"):
+    return selectors.access_session(request.user, session_id, purpose=purpose)
+
+
+@login_required
+@staff_page
+def session_sheet(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session(request, session_id)
+    if request.htmx and request.GET.get("region") == "status":
+        return render(
+            request, "treatment/session.html#status-panel", _sheet_context(request, session)
+        )
+    return _render_sheet(request, session)
+
+
+def _step(
+    request: HttpRequest,
+    session_id: int,
+    form_class: Callable[..., forms.Form],
+    form_name: str,
+    act: Callable[[Any, Any], Any],
+    form_kwargs: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Validate ``form_class``, run ``act(session, cleaned_data)`` (a service call) and show
+    the run sheet again: field errors next to the fields, a refusal as the blockers region,
+    the typed values kept."""
+    session = _session(request, session_id, purpose=f"run sheet: {form_name}")
+    form = form_class(request.POST, **(form_kwargs or {}))
+    if form.is_valid():
+        try:
+            act(session, form)
+        except GateBlocked as exc:
+            fresh = _session(request, session_id, purpose="run sheet after refusal")
+            return _render_sheet(
+                request,
+                fresh,
+                status=409,
+                refused=_blocker_dicts(exc),
+                **{f"{form_name}_form": form},
+            )
+        except InvalidClinicalInput as exc:
+            apply_clinical_error(form, exc)
+        else:
+            if not request.htmx:
+                return redirect("treatment:session", session_id=session_id)
+            fresh = _session(request, session_id, purpose="run sheet after step")
+            return _render_sheet(request, fresh)
+    return _render_sheet(request, session, status=422, **{f"{form_name}_form": form})
+
+
+@login_required
+@staff_page
+@require_POST
+def check_in(request: HttpRequest, session_id: int) -> HttpResponse:
+    def act(session, form):
+        services.check_in(actor=request.user, session=session, **form.cleaned_data)
+
+    return _step(request, session_id, CheckInForm, "check_in", act)
+
+
+@login_required
+@staff_page
+@require_POST
+def record_vitals(request: HttpRequest, session_id: int) -> HttpResponse:
+    def act(session, form):
+        data = dict(form.cleaned_data)
+        taken = on_clinic_day(data.pop("taken_at"), timezone.now())
+        services.record_vitals(actor=request.user, session=session, taken_at=taken, **data)
+
+    return _step(request, session_id, VitalsForm, "vitals", act)
+
+
+@login_required
+@staff_page
+@require_POST
+def clear(request: HttpRequest, session_id: int) -> HttpResponse:
+    def act(session, form):
+        data = form.cleaned_data
+        services.clear_session(
+            actor=request.user,
+            session=session,
+            npo_confirmed=data["npo_confirmed"],
+            last_food_at=data["last_food_at"],
+            last_liquids_at=data["last_liquids_at"],
+            ride_home=data["ride_home"] or None,
+            safety_assessment=data["safety_assessment"] or None,
+        )
+
+    return _step(request, session_id, ClearForm, "clear", act)
+
+
+@login_required
+@staff_page
+@require_POST
+def administer(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session(request, session_id, purpose="run sheet: dose form")
+    esketamine = session.course.route == "intranasal"
+    kwargs = {"prescribers": pages.prescribers_on_duty(request.user), "esketamine": esketamine}
+
+    def act(session, form):
+        data = form.cleaned_data
+        now = timezone.now()
+        services.administer_dose(
+            actor=request.user,
+            session=session,
+            lot_number=data["lot_number"],
+            started_at=None if esketamine else on_clinic_day(data["started_at"], now),
+            dose_mg=data.get("dose_mg"),
+            mg_per_kg=data.get("mg_per_kg"),
+            vial_concentration_mg_per_ml=data.get("vial_concentration_mg_per_ml"),
+            device_times=form.device_times(now) if esketamine else (),
+            infusion_duration_min=data.get("infusion_duration_min"),
+            prescriber_on_site_id=data["prescriber_on_site"],
+            pulse_oximeter_available=data["pulse_oximeter_available"],
+        )
+
+    return _step(request, session_id, DoseForm, "dose", act, kwargs)
+
+
+@login_required
+@staff_page
+def dose_preview(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The dose the core computes for the values typed so far (nothing is written)."""
+    session = _session(request, session_id, purpose="dose preview")
+    setups = pages.clinic_setups(session.clinic_id)
+    protocol, _policy, _problem = setups.for_version(session.course.protocol_version)
+
+    def decimal(name: str) -> Decimal | None:
+        try:
+            value = Decimal(request.GET.get(name, "").strip())
+        except ArithmeticError:
+            return None
+        return value if value.is_finite() and value > 0 else None
+
+    preview = pages.dose_preview(
+        patient=session.patient,
+        protocol=protocol,
+        values=setups.values,
+        mg_per_kg=decimal("mg_per_kg") or session.course.mg_per_kg,
+        dose_mg=decimal("dose_mg") or session.course.dose_mg,
+        vial_concentration_mg_per_ml=decimal("vial_concentration_mg_per_ml"),
+        now=timezone.now(),
+    )
+    return render(
+        request,
+        "treatment/session.html#dose-preview",
+        {"preview": preview, "session": session, "protocol": protocol},
+    )
+
+
+@login_required
+@staff_page
+@require_POST
+def record_moaas(request: HttpRequest, session_id: int) -> HttpResponse:
+    def act(session, form):
+        services.record_observation(
+            actor=request.user,
+            session=session,
+            scale="moaas",
+            items=[form.cleaned_data["rating"]],
+            observed_at=on_clinic_day(form.cleaned_data["observed_at"], timezone.now()),
+        )
+
+    return _step(request, session_id, MoaasForm, "moaas", act)
+
+
+@login_required
+@staff_page
+@require_POST
+def record_cadss(request: HttpRequest, session_id: int) -> HttpResponse:
+    def act(session, form):
+        services.record_observation(
+            actor=request.user,
+            session=session,
+            scale="cadss",
+            items=form.items(),
+            observed_at=on_clinic_day(form.cleaned_data["observed_at"], timezone.now()),
+            dissociation_resolved=form.cleaned_data["dissociation_resolved"],
+        )
+
+    return _step(request, session_id, CadssForm, "cadss", act)
+
+
+@login_required
+@staff_page
+@require_POST
+def record_adverse_event(request: HttpRequest, session_id: int) -> HttpResponse:
+    def act(session, form):
+        data = dict(form.cleaned_data)
+        onset = on_clinic_day(data.pop("onset_at"), timezone.now())
+        services.record_adverse_event(actor=request.user, session=session, onset_at=onset, **data)
+
+    return _step(request, session_id, AdverseEventForm, "adverse_event", act)
+
+
+@login_required
+@staff_page
+@require_POST
+def discharge(request: HttpRequest, session_id: int) -> HttpResponse:
+    def act(session, form):
+        services.discharge_session(actor=request.user, session=session, **form.cleaned_data)
+
+    return _step(request, session_id, DischargeForm, "discharge", act)
+
+
+@login_required
+@staff_page
+@require_POST
+def cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    def act(session, form):
+        services.cancel_session(actor=request.user, session=session, **form.cleaned_data)
+
+    return _step(request, session_id, CancelForm, "cancel", act)
+
+
+@login_required
+@staff_page
+@require_POST
+def override(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A prescriber's documented override of the blockers ticked, standing for the session."""
+    session = _session(request, session_id, purpose="run sheet: override")
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.override_gate(
+                actor=request.user,
+                session=session,
+                codes=form.cleaned_data["codes"],
+                reason=form.cleaned_data["reason"],
+            )
+        except InvalidClinicalInput as exc:
+            apply_clinical_error(form, exc)
+        else:
+            if not request.htmx:
+                return redirect("treatment:session", session_id=session_id)
+            return _render_sheet(request, _session(request, session_id, purpose="after override"))
+    return _render_sheet(request, session, status=422, override_form=form)
+
+
+# --- course ordering ---------------------------------------------------------------------------
+
+
+def _course_page(request: HttpRequest, patient, form: CourseForm, **extra: Any) -> dict:
+    return {
+        "patient": patient,
+        "form": form,
+        "can_override": has_permission(request.user, Permission.OVERRIDE_CLINICAL_GATE),
+        **extra,
+    }
+
+
+def _initial_start():
+    local = timezone.localtime(timezone.now()) + timedelta(days=1)
+    return local.replace(hour=9, minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
+
+
+@login_required
+@staff_page
+def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Order a course: protocol and parameters, the proposed schedule and dose preview (htmx),
+    the refusal's blockers and a prescriber's override with a reason."""
+    require_permission(request.user, Permission.ORDER_TREATMENT)
+    patient = access_patient(request.user, patient_id, purpose="order course")
+    protocols = get_protocols(request.user)
+    form = CourseForm(
+        request.POST or None,
+        protocols=protocols,
+        initial={"start_at": _initial_start(), "open_phase_every_weeks": 1},
+    )
+    status = 200
+    extra: dict[str, Any] = {}
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("override_reason").strip()
+            data.pop("vial_concentration_mg_per_ml")
+            codes = [c[:60] for c in request.POST.getlist("override_codes")[:20]]
+            override_ = Override(reason, frozenset(codes)) if reason and codes else None
+            try:
+                ordered = services.order_course(
+                    actor=request.user, patient=patient, override=override_, **data
+                )
+            except GateBlocked as exc:
+                status = 409
+                blockers = _blocker_dicts(exc)
+                extra = {
+                    "blockers": blockers,
+                    "overridable": [b for b in blockers if b["overridable"]],
+                }
+            except InvalidClinicalInput as exc:
+                apply_clinical_error(form, exc)
+            else:
+                return redirect(
+                    reverse("web:patient_chart", args=[patient.pk])
+                    + f"?ordered={ordered.course.pk}#treatment"
+                )
+    context = _course_page(request, patient, form, **extra)
+    context.update(_course_preview(request, patient, protocols, form.data or None))
+    return render(request, "treatment/course_new.html", context, status=status)
+
+
+def _course_preview(request, patient, protocols, data) -> dict[str, Any]:
+    """The proposed schedule, the dose preview for the latest weight and the PK curve's
+    parameters, for what the form holds (or the first protocol on a fresh form)."""
+    form = CourseForm(data, protocols=protocols)
+    form.is_valid()  # the preview uses what is valid so far
+    cleaned = getattr(form, "cleaned_data", {})
+    code = cleaned.get("protocol_code") or (protocols[0].code if protocols else None)
+    version = next((p for p in protocols if p.code == code), None)
+    if version is None:
+        return {"preview_error": {"code": "protocol_unknown", "message": "Choose a protocol."}}
+    setups = pages.clinic_setups(patient.clinic_id)
+    protocol = protocol_for_clinic(version.parameters, setups.values)
+    now = timezone.now()
+    start = cleaned.get("start_at") or (timezone.localtime(now) + timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    out: dict[str, Any] = {"preview_protocol": protocol, "preview_version": version}
+    try:
+        out["schedule"] = pages.schedule_preview(
+            protocol,
+            start,
+            sessions=cleaned.get("sessions"),
+            sessions_per_week=cleaned.get("sessions_per_week"),
+            open_phase_every_weeks=cleaned.get("open_phase_every_weeks") or 1,
+        )
+    except InvalidClinicalInput as exc:
+        out["schedule_error"] = {"code": exc.code, "message": exc.message}
+    dose = pages.dose_preview(
+        patient=patient,
+        protocol=protocol,
+        values=setups.values,
+        mg_per_kg=cleaned.get("mg_per_kg"),
+        dose_mg=cleaned.get("dose_mg"),
+        vial_concentration_mg_per_ml=cleaned.get("vial_concentration_mg_per_ml"),
+        now=now,
+    )
+    out["dose_preview"] = dose
+    out["pk_params"] = pages.pk_preview_params(patient, protocol, dose, now)
+    return out
+
+
+@login_required
+@staff_page
+def course_preview(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id, purpose="course preview")
+    protocols = get_protocols(request.user)
+    context = {"patient": patient, **_course_preview(request, patient, protocols, request.GET)}
+    return render(request, "treatment/course_new.html#preview", context)
+
+
+# --- the REMS form ---------------------------------------------------------------------------
 
 _LABELS = {
     "patient_first_name": "Patient first name",
