@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from ketacare.access import NotFound
 from ketacare.accounts.models import User
-from ketacare.accounts.permissions import Permission, require_permission
+from ketacare.accounts.permissions import ROLE_PERMISSIONS, Permission, require_permission
 from ketacare.audit.services import record_read
 from ketacare.clinical.controlled import ledger as core
 from ketacare.controlled_substances.mappers import ledger_policy_for
@@ -49,7 +49,9 @@ def list_ledger(
         qs = qs.filter(occurred_at__lte=until)
     total = qs.count()
     page = list(
-        qs.select_related("container").order_by("-occurred_at", "-id")[offset : offset + limit]
+        qs.select_related("container", "created_by", "witness", "patient", "corrects")
+        .prefetch_related(Prefetch("corrections", queryset=LedgerEntry.objects.order_by("id")))
+        .order_by("-occurred_at", "-id")[offset : offset + limit]
     )
     record_read(
         actor=actor,
@@ -166,6 +168,33 @@ def list_discrepancies(actor: User, *, include_closed: bool = False) -> list[Dis
         summary=f"controlled-substance discrepancies: {len(rows)}",
     )
     return rows
+
+
+def access_discrepancy(actor: User, discrepancy_id: int) -> Discrepancy:
+    """One discrepancy of the actor's clinic, with its container and count line."""
+    require_permission(actor, Permission.MANAGE_INVENTORY)
+    found = (
+        Discrepancy.objects.filter(pk=discrepancy_id)
+        .filter(clinic_id=actor.clinic_id)
+        .select_related("container", "count_line__count", "classified_by", "closed_by")
+        .first()
+    )
+    if found is None:
+        raise NotFound("discrepancy")
+    record_read(actor=actor, target=found, summary="controlled-substance discrepancy")
+    return found
+
+
+def list_witnesses(actor: User, permission: Permission = Permission.WITNESS_WASTE) -> list[User]:
+    """Active staff of the actor's clinic, other than the actor, whose role holds
+    ``permission`` (who may be named as a waste or count witness). Reference data: no
+    patient data, no audit."""
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if permission in perms]
+    return list(
+        User.objects.filter(clinic_id=actor.clinic_id, is_active=True, role__in=roles)
+        .exclude(pk=actor.pk)
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def access_count(actor: User, count_id: int) -> InventoryCount:
