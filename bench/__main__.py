@@ -1,4 +1,5 @@
-"""Run a named benchmark: `python -m bench pk`. Add yours to BENCHMARKS."""
+"""Run a named benchmark: `python -m bench pk`, `python -m bench web --patients 1000`.
+Add yours to BENCHMARKS; options after a single name go to that benchmark's main(argv)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import sys
 
 BENCHMARKS = {
     "pk": "bench.pk",
+    "web": "bench.web",
 }
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) > 1 and argv[0] in BENCHMARKS and argv[1].startswith("-"):
+        return importlib.import_module(BENCHMARKS[argv[0]]).main(argv[1:]) or 0
     names = argv or sorted(BENCHMARKS)
     unknown = [name for name in names if name not in BENCHMARKS]
     if unknown:

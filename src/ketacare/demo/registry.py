@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -44,11 +45,21 @@ from tqdm import tqdm
 from ketacare.accounts.models import Clinic, Role, User
 from ketacare.audit.models import AuditAction, service_write
 from ketacare.audit.services import record_write
+from ketacare.clinical.eligibility import (
+    CssrsRisk,
+    CssrsScreen,
+    HepaticImpairment,
+    MaudsleySeverity,
+    SubstanceUseDisorder,
+    SubstanceUseScreen,
+)
+from ketacare.clinical.eligibility import Route as EligibilityRoute
 from ketacare.clinical.outcomes import OutcomePolicy, safety_alerts_for
 from ketacare.clinical.scales import score, score_cadss, score_moaas
 from ketacare.consent.models import ConsentDocument, ConsentDocumentVersion, ConsentSignature
 from ketacare.controlled_substances.models import LedgerEntry, StockContainer, Supplier
 from ketacare.demo.names import ANTIDEPRESSANTS, FAMILY_NAMES, GIVEN_NAMES
+from ketacare.evaluation.mappers import ScreeningAnswers, build_evaluation_input
 from ketacare.evaluation.models import Evaluation
 from ketacare.measures.mappers import stored_flags, to_observation
 from ketacare.measures.models import Assessment, SafetyAlert
@@ -389,6 +400,7 @@ class _Scores:
         self.cadss_peak = [self._cadss([rng.choice((0, 0, 1, 1, 2, 3)) for _ in range(23)])
                            for _ in range(64)]  # fmt: skip
         self.cadss_resolved = self._cadss([0] * 23)
+        self.evaluation_inputs = {r: self._evaluation_inputs(r) for r in ("intranasal", "iv")}
         items = (1, 1, 1, 1, 1, 1, 1, 1, 1)
         result = score("phq9", items)
         probe = Assessment(
@@ -411,6 +423,41 @@ class _Scores:
             json.dumps(spec.source.as_dict()),
             spec.requires_safety_assessment_before_session,
         )
+
+    @staticmethod
+    def _evaluation_inputs(route: str) -> str:
+        """The evaluation app's JSON record of a typical screen (no contraindication, low
+        C-SSRS risk, normal blood pressure), built by its own mapper once per route so every
+        reader of ``Evaluation.inputs`` finds the keys it expects."""
+        when = datetime(2024, 1, 1, 10, tzinfo=UTC)
+        answers = ScreeningAnswers(
+            route=EligibilityRoute(route),
+            severity=MaudsleySeverity.MODERATE,
+            ect_used=False,
+            aneurysmal_vascular_disease_or_avm=False,
+            intracerebral_hemorrhage_history=False,
+            hypersensitivity_to_ketamine_or_esketamine=False,
+            psychosis_history=False,
+            current_psychosis=False,
+            substance_use_disorder=SubstanceUseDisorder.NONE,
+            pregnant=False,
+            breastfeeding=False,
+            hepatic_impairment=HepaticImpairment.NONE,
+            uncontrolled_hypertension=False,
+            hypertensive_encephalopathy_history=False,
+            takes_cns_depressants=False,
+            takes_psychostimulants=False,
+            takes_maois=False,
+            cssrs=CssrsScreen(CssrsRisk.LOW, when - timedelta(days=2)),
+            substance_screen=SubstanceUseScreen(0, 0, when - timedelta(days=2)),
+            latest_systolic_mmhg=124,
+            latest_diastolic_mmhg=78,
+        )
+        patient = Patient(date_of_birth=date(1980, 1, 1), current_episode_onset=date(2022, 1, 1))
+        _, inputs = build_evaluation_input(
+            patient=patient, trials=(), medications=(), answers=answers, as_of=when
+        )
+        return json.dumps(inputs, cls=DjangoJSONEncoder)
 
     @staticmethod
     def _moaas(value: int, pre: bool) -> tuple:
@@ -495,8 +542,11 @@ def _dec(tenths: int, places: int = 3) -> str:
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, t: _Tables, now: datetime) -> None:
+    def __init__(
+        self, rng: random.Random, t: _Tables, now: datetime, course_start_days: tuple[int, int]
+    ) -> None:
         self.rng = rng
+        self.course_start_days = course_start_days
         self.t = t
         self.now = _naive(now)
         self.anchor = datetime.combine(self.now.date(), time())
@@ -527,7 +577,7 @@ class _Generator:
         rng, t, cid = self.rng, self.t, c.clinic.pk
         pid = t.take(Patient)
         dob = date(1945 + rng.randint(0, 57), rng.randint(1, 12), rng.randint(1, 28))
-        start_day = rng.randint(-1000, 20)
+        start_day = rng.randint(*self.course_start_days)
         start = self.anchor + timedelta(days=start_day)
         onset = (start - timedelta(days=rng.randint(120, 1500))).date()
         given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES)
@@ -562,7 +612,7 @@ class _Generator:
         age = (start.date() - dob).days // 365
         verdict = "eligible" if rng.random() < 0.85 else "eligible_with_cautions"
         eval_at = start - timedelta(days=10)
-        inputs = json.dumps({"synthetic": True, "route": route, "adequate_failed_trials": adequate})
+        inputs = self.scores.evaluation_inputs[route]
         t.add(
             Evaluation,
             (t.take(Evaluation), cid, eval_at, c.prescriber_id, pid, eval_at, route,
@@ -830,9 +880,17 @@ class _Generator:
 # --- Entry point ------------------------------------------------------------------------------
 
 
-def seed_registry(*, patients: int, seed: int = 1, progress: bool = True) -> Clinic:
+def seed_registry(
+    *,
+    patients: int,
+    seed: int = 1,
+    progress: bool = True,
+    course_start_days: tuple[int, int] = (-1000, 20),
+) -> Clinic:
     """Add ``patients`` synthetic patients with full histories to the registry network;
-    returns the first registry clinic."""
+    returns the first registry clinic. Each course starts on a day drawn from
+    ``course_start_days`` (offsets from today; (-3, -3) puts every patient's second session
+    on today's board)."""
     if patients < 1:
         raise ValueError("--patients must be at least 1")
     rng = random.Random(seed)
@@ -841,7 +899,7 @@ def seed_registry(*, patients: int, seed: int = 1, progress: bool = True) -> Cli
     first = _clinic_setup(1)
     t = _Tables()
     _declare_all(t)
-    gen = _Generator(rng, t, now)
+    gen = _Generator(rng, t, now, course_start_days)
     clinics: dict[int, _ClinicCtx] = {1: first}
     bar = tqdm(total=patients, unit="patients", disable=not progress, desc="seeding")
     done = 0

@@ -190,36 +190,101 @@ class MaintenanceView:
     doses: tuple[DoseEvent, ...] = field(default_factory=tuple)
 
 
-def _acute_series(patient: Patient, as_of: datetime) -> tuple[str | None, datetime | None, bool]:
+@dataclass(frozen=True, slots=True)
+class _History:
+    """What maintenance timing reads of one patient, loaded once (for one patient or, in
+    bulk, for a whole clinic's list)."""
+
+    doses: tuple[DoseEvent, ...]  # every dose, oldest first
+    course: Course | None  # the first course
+    course_sessions: tuple[TreatmentSession, ...]  # of the first course
+    dose_times: dict[int, datetime]  # session id -> dose start, for the first course
+    rows: list[Assessment]  # every assessment, oldest first
+
+
+def _history(patient: Patient) -> _History:
+    course = Course.objects.filter(patient=patient).order_by("start_at", "id").first()
+    sessions = tuple(TreatmentSession.objects.filter(course=course)) if course else ()
+    times = dict(
+        DoseAdministration.objects.filter(session__course=course).values_list(
+            "session_id", "started_at"
+        )
+        if course
+        else ()
+    )
+    return _History(
+        tuple(list_dose_events(patient)), course, sessions, times, patient_assessments(patient)
+    )
+
+
+def _histories(patient_ids: list[int]) -> dict[int, _History]:
+    """The same for many patients in five queries, whatever their number."""
+    doses: dict[int, list[DoseEvent]] = {}
+    times: dict[int, datetime] = {}
+    for pid, sid, pk, at in (
+        DoseAdministration.objects.filter(session__patient_id__in=patient_ids)
+        .order_by("started_at", "id")
+        .values_list("session__patient_id", "session_id", "pk", "started_at")
+    ):
+        doses.setdefault(pid, []).append(DoseEvent(given_at=at, dose_id=str(pk)))
+        times[sid] = at
+    first: dict[int, Course] = {}
+    for course in Course.objects.filter(patient_id__in=patient_ids).order_by("start_at", "id"):
+        first.setdefault(course.patient_id, course)
+    sessions: dict[int, list[TreatmentSession]] = {}
+    for row in TreatmentSession.objects.filter(course__in=[c.pk for c in first.values()]):
+        sessions.setdefault(row.course_id, []).append(row)
+    rows: dict[int, list[Assessment]] = {}
+    for row in Assessment.objects.filter(patient_id__in=patient_ids).order_by("taken_at", "id"):
+        rows.setdefault(row.patient_id, []).append(row)
+    result = {}
+    for pid in patient_ids:
+        course = first.get(pid)
+        course_sessions = tuple(sessions.get(course.pk, ())) if course else ()
+        result[pid] = _History(
+            tuple(doses.get(pid, ())),
+            course,
+            course_sessions,
+            {s.pk: times[s.pk] for s in course_sessions if s.pk in times},
+            rows.get(pid, []),
+        )
+    return result
+
+
+def _acute_series(history: _History, as_of: datetime) -> tuple[str | None, datetime | None, bool]:
     """(drug, end of the acute series, whether it is still ongoing) from the treatment
     record; see the module docstring."""
-    course = Course.objects.filter(patient=patient).order_by("start_at", "id").first()
+    course = history.course
     if course is None:
         return None, None, False
-    sessions = TreatmentSession.objects.filter(course=course)
+    sessions = history.course_sessions
     if course.drug == _ESKETAMINE:
-        sessions = sessions.filter(course_week__lte=OUTCOMES_ESKETAMINE_INDUCTION_LAST_WEEK)
-    last = (
-        DoseAdministration.objects.filter(session__in=sessions, started_at__lte=as_of)
-        .order_by("-started_at")
-        .values_list("started_at", flat=True)
-        .first()
-    )
-    pending = sessions.filter(state__in=_OPEN_SESSION_STATES, scheduled_at__lte=as_of).exists()
-    later = sessions.filter(state="scheduled", scheduled_at__gt=as_of).exists()
-    return course.drug, last, pending or later
+        sessions = tuple(
+            s for s in sessions if s.course_week <= OUTCOMES_ESKETAMINE_INDUCTION_LAST_WEEK
+        )
+    given = [
+        history.dose_times[s.pk]
+        for s in sessions
+        if s.pk in history.dose_times and history.dose_times[s.pk] <= as_of
+    ]
+    pending = any(s.state in _OPEN_SESSION_STATES and s.scheduled_at <= as_of for s in sessions)
+    later = any(s.state == "scheduled" and s.scheduled_at > as_of for s in sessions)
+    return course.drug, max(given, default=None), pending or later
 
 
 def _treatment_week(first_dose_at: datetime, as_of: datetime) -> int:
     return (as_of - first_dose_at).days // 7 + 1
 
 
-def maintenance_for(patient: Patient, *, as_of: datetime | None = None) -> MaintenanceView:
+def maintenance_for(
+    patient: Patient, *, as_of: datetime | None = None, history: _History | None = None
+) -> MaintenanceView:
     now = as_of or timezone.now()
-    doses = tuple(d for d in list_dose_events(patient) if d.given_at <= now)
+    history = history or _history(patient)
+    doses = tuple(d for d in history.doses if d.given_at <= now)
     if not doses:
         return MaintenanceView(patient, now, "no_doses", "No dose has been given yet.")
-    drug, acute_end, ongoing = _acute_series(patient, now)
+    drug, acute_end, ongoing = _acute_series(history, now)
     if ongoing or acute_end is None:
         return MaintenanceView(
             patient,
@@ -229,7 +294,7 @@ def maintenance_for(patient: Patient, *, as_of: datetime | None = None) -> Maint
             drug=drug,
             doses=doses,
         )
-    rows = patient_assessments(patient, as_of=now)
+    rows = [r for r in history.rows if r.taken_at <= now]
     counts = Counter(
         outcome_instrument(r.instrument)
         for r in rows
@@ -287,10 +352,12 @@ def list_patients_due_for_maintenance(
         .values_list("session__patient_id", flat=True)
         .distinct()
     )
+    patients = list(Patient.objects.filter(pk__in=dosed).select_related("clinic").order_by("id"))
+    histories = _histories([p.pk for p in patients])  # a fixed number of queries, not per patient
     views = []
-    for patient in Patient.objects.filter(pk__in=dosed).select_related("clinic").order_by("id"):
+    for patient in patients:
         try:
-            view = maintenance_for(patient, as_of=now)
+            view = maintenance_for(patient, as_of=now, history=histories[patient.pk])
         except InvalidClinicalInput:
             continue  # inconsistent history: the patient's own page shows the problem
         rec = view.recommendation

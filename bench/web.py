@@ -1,0 +1,518 @@
+"""Web benchmark over a seeded registry: `python -m bench web [--patients N]`.
+
+Engine: PostgreSQL when KETACARE_DATABASE_URL is set, otherwise a SQLite file under
+KETACARE_DATA_DIR (default .ketacare/bench-sqlite). The registry (`ketacare seed`) is seeded
+up to N patients (default 100,000) or reused: a marker file in the data dir keeps the seeding
+time of the run that built it, so the seeding rate is reported either way.
+
+Measured, each with median and p95 over `--repeats` different records (one warm-up first):
+
+- server time of the clinic-day board, the patient chart, the session run sheet, the alerts
+  list (API) and the outcomes endpoint, through Django's test Client in this process (the
+  whole stack: middleware, auth, audit, selectors, templates); next to each, its baseline in
+  the same run: ONE hand-written SQL query that fetches the same data for the same record,
+  and the ratio of medians;
+- POST /api/v1/sessions/{id}/vitals with 8 concurrent clients (threads with their own HTTP
+  connections) against `ketacare serve` on 127.0.0.1 (gunicorn), writes per second, and lost
+  writes (201 answers minus rows found afterwards);
+- registry-wide per-protocol response and remission rates
+  (`measures.selectors.outcome_rates_by_protocol`, one SQL statement);
+- seeding rate (patients per second).
+
+Prints a Markdown block (machine, figures) for bench/README.md and writes it as JSON to the
+data dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WRITERS = 8
+WRITES_PER_CLIENT = 50
+THREE_X = 3.0
+
+
+def _setup(args: argparse.Namespace) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketacare.settings")
+    if not os.environ.get("KETACARE_DATA_DIR"):
+        kind = "pg" if os.environ.get("KETACARE_DATABASE_URL") else "sqlite"
+        os.environ["KETACARE_DATA_DIR"] = str(ROOT / ".ketacare" / f"bench-{kind}")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _marker() -> Path:
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "bench-registry.json"
+
+
+def ensure_registry(patients: int, seed: int) -> dict:
+    """Seed up to ``patients`` registry patients (or reuse them); the marker's seeding time."""
+    from ketacare.demo.registry import registry_clinics, seed_registry
+    from ketacare.patients.models import Patient
+
+    have = Patient.objects.filter(clinic__in=registry_clinics()).count()
+    marker = _marker()
+    info = json.loads(marker.read_text()) if marker.exists() else {}
+    if have >= patients:
+        info.setdefault("patients", have)
+        info["reused"] = True
+        return info
+    start = time.perf_counter()
+    seed_registry(patients=patients - have, seed=seed, progress=True)
+    seconds = time.perf_counter() - start
+    info = {"patients": patients - have, "seconds": round(seconds, 1), "seed": seed}
+    info["rate"] = round(info["patients"] / seconds, 1)
+    info["reused"] = False
+    marker.write_text(json.dumps(info))
+    return info
+
+
+def _stats(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+# --- The hand-written baselines: ONE query each ----------------------------------------------
+
+CHART_SQL = """
+SELECT 'patient', p.id, CAST(p.updated_at AS TEXT), p.family_name || ', ' || p.given_name
+  FROM patients_patient p WHERE p.id = %(id)s
+UNION ALL SELECT 'weight', w.id, CAST(w.measured_at AS TEXT), CAST(w.weight_kg AS TEXT)
+  FROM patients_weightmeasurement w WHERE w.patient_id = %(id)s
+UNION ALL SELECT 'trial', t.id, CAST(t.created_at AS TEXT), t.drug
+  FROM patients_medicationtrial t WHERE t.patient_id = %(id)s
+UNION ALL SELECT 'evaluation', e.id, CAST(e.as_of AS TEXT), e.verdict
+  FROM evaluation_evaluation e WHERE e.patient_id = %(id)s
+UNION ALL SELECT 'consent', s.id, CAST(s.signed_at AS TEXT), CAST(s.version_id AS TEXT)
+  FROM consent_consentsignature s WHERE s.patient_id = %(id)s
+UNION ALL SELECT 'course', c.id, CAST(c.start_at AS TEXT), c.protocol_code
+  FROM treatment_course c WHERE c.patient_id = %(id)s
+UNION ALL SELECT 'session', s.id, CAST(s.scheduled_at AS TEXT), s.state
+  FROM treatment_treatmentsession s WHERE s.patient_id = %(id)s
+UNION ALL SELECT 'assessment', a.id, CAST(a.taken_at AS TEXT), CAST(a.total AS TEXT)
+  FROM measures_assessment a WHERE a.patient_id = %(id)s
+UNION ALL SELECT 'alert', a.id, CAST(a.created_at AS TEXT), a.status
+  FROM measures_safetyalert a WHERE a.patient_id = %(id)s
+"""
+
+BOARD_SQL = """
+SELECT s.id, s.scheduled_at, s.state, s.chair, p.id, p.given_name, p.family_name, p.mrn,
+       c.protocol_code, c.route
+  FROM treatment_treatmentsession s
+  JOIN patients_patient p ON p.id = s.patient_id
+  JOIN treatment_course c ON c.id = s.course_id
+ WHERE s.clinic_id = %(clinic)s AND s.scheduled_at >= %(start)s AND s.scheduled_at < %(end)s
+ ORDER BY s.scheduled_at, s.chair
+"""
+
+SHEET_SQL = """
+SELECT 'session', s.id, CAST(s.scheduled_at AS TEXT),
+       s.state || ' ' || p.family_name || ' ' || c.protocol_code
+  FROM treatment_treatmentsession s
+  JOIN patients_patient p ON p.id = s.patient_id
+  JOIN treatment_course c ON c.id = s.course_id
+ WHERE s.id = %(id)s
+UNION ALL SELECT 'vitals', v.id, CAST(v.taken_at AS TEXT),
+       CAST(v.systolic_mmhg AS TEXT) || '/' || CAST(v.diastolic_mmhg AS TEXT)
+  FROM treatment_vitalsreading v WHERE v.session_id = %(id)s
+UNION ALL SELECT 'observation', o.id, CAST(o.observed_at AS TEXT), o.scale
+  FROM treatment_sessionobservation o WHERE o.session_id = %(id)s
+UNION ALL SELECT 'dose', d.id, CAST(d.started_at AS TEXT), CAST(d.dose_mg AS TEXT)
+  FROM treatment_doseadministration d WHERE d.session_id = %(id)s
+"""
+
+ALERTS_SQL = """
+SELECT a.id, a.code, a.severity, a.created_at, p.id, p.given_name, p.family_name,
+       s.instrument, s.total
+  FROM measures_safetyalert a
+  JOIN patients_patient p ON p.id = a.patient_id
+  JOIN measures_assessment s ON s.id = a.assessment_id
+ WHERE a.clinic_id = %(clinic)s AND a.status = 'open'
+ ORDER BY a.created_at, a.id
+"""
+
+OUTCOMES_SQL = """
+SELECT 'score', a.id, CAST(a.taken_at AS TEXT), a.instrument || ' ' || CAST(a.total AS TEXT)
+  FROM measures_assessment a WHERE a.patient_id = %(id)s
+UNION ALL SELECT 'dose', d.id, CAST(d.started_at AS TEXT), CAST(d.dose_mg AS TEXT)
+  FROM treatment_doseadministration d
+  JOIN treatment_treatmentsession s ON s.id = d.session_id
+ WHERE s.patient_id = %(id)s
+"""
+
+
+def _sql_time(sql: str, params: dict) -> float:
+    from django.db import connection
+
+    start = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        cur.fetchall()
+    return time.perf_counter() - start
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+class _Clients:
+    """A signed-in test Client per clinic (the registry prescriber) and a bearer token."""
+
+    def __init__(self) -> None:
+        self.clients: dict[int, tuple] = {}
+
+    def for_clinic(self, clinic_id: int):
+        if clinic_id not in self.clients:
+            from django.test import Client
+
+            from ketacare.accounts.models import User
+            from ketacare.accounts.services import issue_api_token
+
+            user = User.objects.filter(clinic_id=clinic_id, role="prescriber").order_by("id")[0]
+            client = Client()
+            client.force_login(user)
+            token = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+            self.clients[clinic_id] = (client, token)
+        return self.clients[clinic_id]
+
+
+def _page_time(clients: _Clients, clinic_id: int, url: str) -> float:
+    client, token = clients.for_clinic(clinic_id)
+    headers = token if url.startswith("/api/") else {}
+    start = time.perf_counter()
+    response = client.get(url, headers=headers)
+    elapsed = time.perf_counter() - start
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    return elapsed
+
+
+def _samples(repeats: int, seed: int) -> dict[str, list[tuple[int, str, str, dict]]]:
+    """Per page: (clinic id, URL, baseline SQL, its parameters), for `repeats` records."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from ketacare.demo.registry import registry_clinics
+    from ketacare.patients.models import Patient
+    from ketacare.treatment.models import TreatmentSession
+
+    rng = random.Random(seed)
+    clinics = list(registry_clinics().values_list("id", flat=True))
+    top = Patient.objects.filter(clinic_id__in=clinics).order_by("-id").values_list("id")[0][0]
+    low = Patient.objects.filter(clinic_id__in=clinics).order_by("id").values_list("id")[0][0]
+    patients = list(
+        Patient.objects.filter(
+            pk__in=[rng.randint(low, top) for _ in range(repeats * 3)], clinic_id__in=clinics
+        ).values_list("id", "clinic_id")[:repeats]
+    )
+    sessions = list(
+        TreatmentSession.objects.filter(
+            patient_id__in=[p for p, _ in patients], state="discharged"
+        ).values_list("id", "clinic_id")
+    )
+    rng.shuffle(sessions)
+    now = timezone.localtime()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = {"start": start, "end": start + timedelta(days=1)}
+    picked = rng.sample(clinics, min(repeats, len(clinics)))
+    board_clinics = (picked * (repeats // max(1, len(picked)) + 1))[:repeats]
+    return {
+        "board": [
+            (c, reverse("treatment:board"), BOARD_SQL, {"clinic": c, **day}) for c in board_clinics
+        ],
+        "chart": [(c, f"/patients/{p}/", CHART_SQL, {"id": p}) for p, c in patients],
+        "run sheet": [(c, f"/sessions/{s}/", SHEET_SQL, {"id": s}) for s, c in sessions[:repeats]],
+        "alerts (API)": [(c, "/api/v1/alerts", ALERTS_SQL, {"clinic": c}) for c in board_clinics],
+        "outcomes (API)": [
+            (c, f"/api/v1/patients/{p}/outcomes", OUTCOMES_SQL, {"id": p}) for p, c in patients
+        ],
+    }
+
+
+def measure_pages(repeats: int, seed: int) -> list[dict]:
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    clients = _Clients()
+    rows = []
+    for name, samples in _samples(repeats, seed).items():
+        if not samples:
+            continue
+        first = samples[0]
+        try:
+            _page_time(clients, first[0], first[1])  # warm-up
+        except Exception as exc:  # a page not built yet, or failing: report, go on
+            rows.append({"page": name, "error": str(exc)[:200]})
+            continue
+        _sql_time(first[2], first[3])
+        page, base = [], []
+        for clinic_id, url, sql, params in samples:
+            page.append(_page_time(clients, clinic_id, url))
+            base.append(_sql_time(sql, params))
+        (pm, p95), (bm, b95) = _stats(page), _stats(base)
+        rows.append(
+            {
+                "page": name,
+                "n": len(samples),
+                "median_ms": pm * 1000,
+                "p95_ms": p95 * 1000,
+                "sql_median_ms": bm * 1000,
+                "sql_p95_ms": b95 * 1000,
+                "ratio": pm / bm if bm else None,
+            }
+        )
+    return rows
+
+
+# --- Vitals writes against a running server -------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure_vitals(writers: int = WRITERS, per_client: int = WRITES_PER_CLIENT) -> dict:
+    from ketacare.accounts.models import User
+    from ketacare.accounts.services import issue_api_token
+    from ketacare.demo.registry import registry_clinics
+    from ketacare.treatment.models import TreatmentSession, VitalsReading
+
+    sessions = list(
+        TreatmentSession.objects.filter(clinic__in=registry_clinics(), state="checked_in")
+        .order_by("id")
+        .values_list("id", "clinic_id")[:writers]
+    )
+    if len(sessions) < writers:
+        return {"error": f"only {len(sessions)} checked-in sessions in the registry"}
+    tokens = {}
+    for _, clinic_id in sessions:
+        if clinic_id not in tokens:
+            nurse = User.objects.filter(clinic_id=clinic_id, role="nurse").order_by("id")[0]
+            tokens[clinic_id] = issue_api_token(user=nurse)
+    ids = [s for s, _ in sessions]
+    before = VitalsReading.objects.filter(session_id__in=ids).count()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ketacare.cli", "serve", "--port", str(port)],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        ok = [0] * writers
+        failed = [0] * writers
+
+        def client(i: int) -> None:
+            session_id, clinic_id = sessions[i]
+            import http.client
+
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            headers = {
+                "Authorization": f"Bearer {tokens[clinic_id]}",
+                "Content-Type": "application/json",
+            }
+            for k in range(per_client):
+                body = json.dumps(
+                    {
+                        "systolic_mmhg": 118 + k % 9,
+                        "diastolic_mmhg": 74 + k % 5,
+                        "heart_rate_bpm": 68 + k % 7,
+                        "spo2_percent": 97,
+                        "respiratory_rate_per_min": 14,
+                        "taken_at": datetime.now(UTC).isoformat(),
+                    }
+                )
+                conn.request("POST", f"/api/v1/sessions/{session_id}/vitals", body, headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status == 201:
+                    ok[i] += 1
+                else:
+                    failed[i] += 1
+            conn.close()
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(writers)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    after = VitalsReading.objects.filter(session_id__in=ids).count()
+    return {
+        "clients": writers,
+        "attempted": writers * per_client,
+        "succeeded": sum(ok),
+        "failed": sum(failed),
+        "rows_written": after - before,
+        "lost": sum(ok) - (after - before),
+        "seconds": seconds,
+        "per_second": sum(ok) / seconds,
+    }
+
+
+# --- Registry outcomes and the machine ------------------------------------------------------
+
+
+def measure_outcomes() -> dict:
+    from ketacare.measures.selectors import outcome_rates_by_protocol
+
+    start = time.perf_counter()
+    rates = outcome_rates_by_protocol()
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "protocols": [
+            {
+                "protocol": r.protocol_code,
+                "courses": r.courses,
+                "measured": r.measured,
+                "response_rate": r.response_rate,
+                "remission_rate": r.remission_rate,
+            }
+            for r in rates
+        ],
+    }
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SHOW server_version")
+            engine = f"PostgreSQL {cur.fetchone()[0]}"
+        else:
+            cur.execute("SELECT sqlite_version()")
+            engine = f"SQLite {cur.fetchone()[0]}"
+    import django
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(mem_kb / 1024 / 1024, 1),
+        "engine": engine,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    return "—" if value is None else f"{value:,.1f}{unit}"
+
+
+def report(result: dict) -> str:
+    m = result["machine"]
+    lines = [
+        f"### {m['engine']}, {result['registry_patients']:,} patients "
+        f"({result['when']:%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}, "
+        f"Django {m['django']}; load average at start "
+        f"{', '.join(f'{x:.2f}' for x in m['load_average_at_start'])}.",
+        "",
+        "| page | n | median ms | p95 ms | SQL median ms | SQL p95 ms | ratio (medians) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in result["pages"]:
+        if "error" in row:
+            lines.append(f"| {row['page']} | — | error: {row['error']} | | | | |")
+            continue
+        lines.append(
+            f"| {row['page']} | {row['n']} | {_fmt(row['median_ms'])} | {_fmt(row['p95_ms'])} "
+            f"| {_fmt(row['sql_median_ms'])} | {_fmt(row['sql_p95_ms'])} | "
+            f"{_fmt(row['ratio'], 'x')} |"
+        )
+    v = result["vitals"]
+    lines.append("")
+    if "error" in v:
+        lines.append(f"Vitals writes: {v['error']}.")
+    else:
+        lines.append(
+            f"Vitals writes (`POST /api/v1/sessions/{{id}}/vitals`, {v['clients']} clients, "
+            f"`ketacare serve`): {v['succeeded']}/{v['attempted']} succeeded in "
+            f"{v['seconds']:.1f} s = **{v['per_second']:.0f} writes/s**; rows written "
+            f"{v['rows_written']}, lost {v['lost']}, failed {v['failed']}."
+        )
+    o = result["outcomes"]
+    rates = "; ".join(
+        f"{p['protocol']}: {p['courses']:,} courses, response {p['response_rate']:.1%}, "
+        f"remission {p['remission_rate']:.1%}"
+        for p in o["protocols"]
+        if p["response_rate"] is not None
+    )
+    lines.append(f"Registry-wide outcome rates in SQL: **{o['seconds']:.2f} s** ({rates}).")
+    s = result["seeding"]
+    if s.get("rate"):
+        how = "reused; measured when it was built" if s.get("reused") else "seeded in this run"
+        lines.append(
+            f"Seeding: {s['patients']:,} patients in {s['seconds']:,.0f} s = "
+            f"**{s['rate']:.0f} patients/s** ({how})."
+        )
+    else:
+        lines.append("Seeding: registry reused, no marker with its seeding time.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench web", description=__doc__)
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-vitals", action="store_true")
+    args = parser.parse_args(argv or [])
+    _setup(args)
+    from ketacare.demo.registry import registry_clinics
+    from ketacare.patients.models import Patient
+
+    result: dict = {"when": datetime.now(UTC), "machine": machine()}
+    result["seeding"] = ensure_registry(args.patients, args.seed)
+    result["registry_patients"] = Patient.objects.filter(clinic__in=registry_clinics()).count()
+    result["pages"] = measure_pages(args.repeats, args.seed)
+    result["outcomes"] = measure_outcomes()
+    result["vitals"] = {"error": "skipped"} if args.skip_vitals else measure_vitals()
+    text = report(result)
+    print(text)
+    out = _marker().with_name("bench-web-result.json")
+    out.write_text(json.dumps(result, default=str, indent=2))
+    print(f"\n(results also in {out})")
+    return 0
