@@ -47,7 +47,13 @@ def library(request: HttpRequest) -> HttpResponse:
         entry = protocols.setdefault(row.code, {"current": None, "earlier": []})
         if row.active:
             minutes, origin = _observation(row, policy)
-            entry["current"] = {"row": row, "p": row.parameters, "obs": minutes, "obs_from": origin}
+            entry["current"] = {
+                "row": row,
+                "p": row.parameters,
+                "drug": row.drug.replace("_", " ").capitalize(),
+                "obs": minutes,
+                "obs_from": origin,
+            }
         else:
             entry["earlier"].append(row)
     return render(request, "protocols/library.html", {"protocols": protocols.values()})
