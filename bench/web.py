@@ -13,8 +13,9 @@ Measured, each with median and p95 over `--repeats` different records (one warm-
   the same run: ONE hand-written SQL query that fetches the same data for the same record,
   and the ratio of medians;
 - POST /api/v1/sessions/{id}/vitals with 8 concurrent clients (threads with their own HTTP
-  connections) against `ketacare serve` on 127.0.0.1 (gunicorn), writes per second, and lost
-  writes (201 answers minus rows found afterwards);
+  connections) against `ketacare serve` on 127.0.0.1 (gunicorn), each write to another
+  checked-in session, writes per second, and lost writes (201 answers minus rows found
+  afterwards);
 - registry-wide per-protocol response and remission rates
   (`measures.selectors.outcome_rates_by_protocol`, one SQL statement);
 - seeding rate (patients per second).
@@ -299,10 +300,12 @@ def measure_vitals(writers: int = WRITERS, per_client: int = WRITES_PER_CLIENT) 
     from ketacare.demo.registry import registry_clinics
     from ketacare.treatment.models import TreatmentSession, VitalsReading
 
+    # Each write goes to a different checked-in session where the registry has enough (a
+    # nurse records one reading per chair round), cycling through them otherwise.
     sessions = list(
         TreatmentSession.objects.filter(clinic__in=registry_clinics(), state="checked_in")
         .order_by("id")
-        .values_list("id", "clinic_id")[:writers]
+        .values_list("id", "clinic_id")[: writers * per_client]
     )
     if len(sessions) < writers:
         return {"error": f"only {len(sessions)} checked-in sessions in the registry"}
@@ -312,6 +315,7 @@ def measure_vitals(writers: int = WRITERS, per_client: int = WRITES_PER_CLIENT) 
             nurse = User.objects.filter(clinic_id=clinic_id, role="nurse").order_by("id")[0]
             tokens[clinic_id] = issue_api_token(user=nurse)
     ids = [s for s, _ in sessions]
+    mine = [sessions[i::writers] for i in range(writers)]
     before = VitalsReading.objects.filter(session_id__in=ids).count()
     port = _free_port()
     server = subprocess.Popen(
@@ -332,15 +336,15 @@ def measure_vitals(writers: int = WRITERS, per_client: int = WRITES_PER_CLIENT) 
         failed = [0] * writers
 
         def client(i: int) -> None:
-            session_id, clinic_id = sessions[i]
             import http.client
 
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            headers = {
-                "Authorization": f"Bearer {tokens[clinic_id]}",
-                "Content-Type": "application/json",
-            }
             for k in range(per_client):
+                session_id, clinic_id = mine[i][k % len(mine[i])]
+                headers = {
+                    "Authorization": f"Bearer {tokens[clinic_id]}",
+                    "Content-Type": "application/json",
+                }
                 body = json.dumps(
                     {
                         "systolic_mmhg": 118 + k % 9,

@@ -124,7 +124,12 @@ class TreatmentSession(ClinicalRecord):
         constraints = [
             models.UniqueConstraint(fields=["course", "number"], name="unique_session_number"),
         ]
-        indexes = [models.Index(fields=["clinic", "scheduled_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "scheduled_at"]),
+            # The clinic-day board also lists sessions still in progress from earlier days;
+            # without this the OR walks every session the clinic ever had.
+            models.Index(fields=["clinic", "state"]),
+        ]
 
     def __str__(self) -> str:
         return f"session {self.number} of course {self.course_id} ({self.state})"
