@@ -1,5 +1,8 @@
 """Browser tests: Playwright driving Debian's chromium (never a downloaded browser) against
-pytest-django's live server. Screenshots of the main pages go to docs/screenshots/."""
+pytest-django's live server. Screenshots of the main pages go to docs/screenshots/.
+
+``assert_accessible(page)`` runs axe-core (vendored under ``vendor/axe-core``, injected into
+the page, never downloaded) and fails on serious or critical violations."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import pytest
 
 CHROMIUM = os.environ.get("KETACARE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test itself (arranging data) are still synchronous and safe here.
@@ -56,6 +61,13 @@ def sign_in(page, live_server):
 
 
 @pytest.fixture
+def screenshot_dir() -> Path:
+    """Where screenshots for the README go (for tests driving several browser contexts)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
 def screenshot(page):
     def _shot(name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -64,3 +76,30 @@ def screenshot(page):
         return path
 
     return _shot
+
+
+def run_axe(page) -> list[dict]:
+    """axe-core's violations on the page as it stands (WCAG 2.x A/AA and best practices)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+            }));
+        }"""
+    )
+
+
+def assert_page_accessible(page) -> None:
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"axe-core: serious/critical violations on {page.url}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in blocking
+    )
+
+
+@pytest.fixture
+def assert_accessible():
+    return assert_page_accessible

@@ -527,3 +527,34 @@ def test_chart_panel_query_count_does_not_grow_with_courses(
         )
     many_sessions(50)
     assert _queries(client, url) == few
+
+
+def test_moaas_needs_an_explicit_rating_and_nothing_is_recorded(
+    client, nurse, esketamine_session, unchanged
+):
+    check_in(actor=nurse, session=esketamine_session)
+    client.force_login(nurse)
+    check = unchanged(SessionObservation)
+    response = client.post(f"/sessions/{esketamine_session.pk}/moaas/", {"rating": ""})
+    check()
+    assert response.status_code == 422
+    assert 'id="moaas-rating_error"' in response.content.decode()
+
+
+def test_nurse_records_an_adverse_event_from_the_run_sheet(client, nurse, esketamine_session):
+    from ketacare.treatment.models import AdverseEventRecord
+
+    check_in(actor=nurse, session=esketamine_session)
+    client.force_login(nurse)
+    response = client.post(
+        f"/sessions/{esketamine_session.pk}/adverse-events/",
+        {
+            "event_type": "dissociation",
+            "severity": "mild",
+            "action_taken": "Reassurance, lights dimmed",
+            "outcome": "Resolved",
+        },
+    )
+    assert response.status_code == 302
+    row = AdverseEventRecord.objects.get(session=esketamine_session)
+    assert (row.event_type, row.ctcae_grade) == ("dissociation", 1)

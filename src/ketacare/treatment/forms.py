@@ -153,7 +153,10 @@ class MoaasForm(_Form):
     rating = forms.TypedChoiceField(
         coerce=int,
         label="MOAA/S rating",
-        choices=[(o.value, f"{o.value}: {o.label}") for o in MOAAS.items[0].options],
+        empty_value=None,
+        # No preselected rating: a forgotten field must not record a sedation level.
+        choices=[("", "Choose a rating")]
+        + [(o.value, f"{o.value}: {o.label}") for o in MOAAS.items[0].options],
     )
     observed_at = forms.TimeField(
         required=False, label="Rated at (blank: now)", widget=_TIME, input_formats=["%H:%M"]
@@ -187,11 +190,14 @@ class CadssForm(_Form):
 class AdverseEventForm(_Form):
     id_prefix = "ae"
     event_type = forms.ChoiceField(
-        label="Event", choices=[(t.value, t.value.replace("_", " ")) for t in AdverseEventType]
+        label="Event",
+        choices=[("", "Choose the event")]
+        + [(t.value, t.value.replace("_", " ")) for t in AdverseEventType],
     )
     severity = forms.ChoiceField(
         label="Severity (CTCAE grade)",
-        choices=[
+        choices=[("", "Choose the severity")]
+        + [
             (s.value, f"{s.value.replace('_', ' ')} (grade {s.ctcae_grade})")
             for s in AdverseEventSeverity
         ],

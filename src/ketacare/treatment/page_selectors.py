@@ -34,7 +34,6 @@ from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.clinical.session.discharge import minimum_observation_min
 from ketacare.clinical.session.monitoring import esketamine_schedule, vitals_due
 from ketacare.clinical.session.policy import SessionPolicy
-from ketacare.clinical.session.rems import rems_form_overdue
 from ketacare.clinical.session.states import SessionState
 from ketacare.clinical.session.vitals import predose_bp_limits
 from ketacare.measures import schedule as measures_schedule
@@ -56,12 +55,11 @@ from ketacare.treatment.mappers import to_dated_weight
 from ketacare.treatment.models import (
     Course,
     DoseAdministration,
-    RemsForm,
     SessionObservation,
     TreatmentSession,
     VitalsReading,
 )
-from ketacare.treatment.selectors import list_pending_rems_forms
+from ketacare.treatment.selectors import PendingRemsForm, list_pending_rems_forms
 
 S = SessionState
 IN_PROGRESS = (S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION)
@@ -198,7 +196,7 @@ class BoardRow:
     timer: ObservationTimer | None = None
     alerts: list[Any] = field(default_factory=list)
     assessments_due: list[Any] = field(default_factory=list)
-    rems_pending: RemsForm | None = None
+    rems_pending: PendingRemsForm | None = None
     problem: str = ""
 
 
@@ -208,8 +206,7 @@ class Board:
     rows: list[BoardRow]
     alerts: list[Any]
     can_see_alerts: bool
-    rems_forms: list[RemsForm]
-    rems_overdue_ids: set[int]
+    rems_forms: list[PendingRemsForm]
     assessments_due: list[tuple[Patient, list[Any]]]
 
     @property
@@ -284,10 +281,7 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
     alerts_by_patient: dict[int, list[Any]] = defaultdict(list)
     for alert in alerts:
         alerts_by_patient[alert.patient_id].append(alert)
-    rems_forms = list_pending_rems_forms(actor)
-    rems_overdue = {
-        f.pk for f in rems_forms if rems_form_overdue(f.session_completed_at, None, now)
-    }
+    rems_forms = list_pending_rems_forms(actor, as_of=now)
     rems_by_session = {f.session_id: f for f in rems_forms}
     due_by_patient = _assessments_due_for(
         actor.clinic_id, [s.patient for s in sessions], sessions, now
@@ -320,7 +314,6 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
         alerts=alerts,
         can_see_alerts=can_see_alerts,
         rems_forms=rems_forms,
-        rems_overdue_ids=rems_overdue,
         assessments_due=[
             (patients[pid], due) for pid, due in sorted(due_by_patient.items()) if due
         ],
