@@ -5,13 +5,16 @@ KETACARE_DATA_DIR (default .ketacare/bench-sqlite). The registry (`ketacare seed
 up to N patients (default 100,000) or reused: a marker file in the data dir keeps the seeding
 time of the run that built it, so the seeding rate is reported either way.
 
-Measured, each with median and p95 over `--repeats` different records (one warm-up first):
+Measured, each with median and p95 over `--repeats` different records (after one untimed
+request per clinic of the sample, so per-process caches are warm as in a running server):
 
 - server time of the clinic-day board, the patient chart, the session run sheet, the alerts
   list (API) and the outcomes endpoint, through Django's test Client in this process (the
   whole stack: middleware, auth, audit, selectors, templates); next to each, its baseline in
   the same run: ONE hand-written SQL query that fetches the same data for the same record,
-  and the ratio of medians;
+  and the ratio of medians; plus, from one more request per record with query capture, the
+  page's query count and the database time of its queries (audit writes and commits
+  included) against the same baseline;
 - POST /api/v1/sessions/{id}/vitals with 8 concurrent clients (threads with their own HTTP
   connections) against `ketacare serve` on 127.0.0.1 (gunicorn), each write to another
   checked-in session, writes per second, and lost writes (201 answers minus rows found
@@ -208,6 +211,20 @@ def _page_time(clients: _Clients, clinic_id: int, url: str) -> float:
     return elapsed
 
 
+def _page_sql(clients: _Clients, clinic_id: int, url: str) -> tuple[float, int]:
+    """Database time (sum over the page's queries, audit writes and commits included) and
+    query count of one more request, captured separately so the timed one carries no
+    query-logging overhead."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, token = clients.for_clinic(clinic_id)
+    headers = token if url.startswith("/api/") else {}
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url, headers=headers)
+    return sum(float(q["time"]) for q in ctx.captured_queries), len(ctx.captured_queries)
+
+
 def _samples(repeats: int, seed: int) -> dict[str, list[tuple[int, str, str, dict]]]:
     """Per page: (clinic id, URL, baseline SQL, its parameters), for `repeats` records."""
     from django.urls import reverse
@@ -259,18 +276,26 @@ def measure_pages(repeats: int, seed: int) -> list[dict]:
     for name, samples in _samples(repeats, seed).items():
         if not samples:
             continue
-        first = samples[0]
+        # Warm-up, untimed: one request per clinic in the sample (sign-in, per-process caches
+        # of the clinic's protocols and policy), as a long-running server has them.
+        warm = {clinic_id: url for clinic_id, url, _, _ in reversed(samples)}
         try:
-            _page_time(clients, first[0], first[1])  # warm-up
+            for clinic_id, url in warm.items():
+                _page_time(clients, clinic_id, url)
         except Exception as exc:  # a page not built yet, or failing: report, go on
             rows.append({"page": name, "error": str(exc)[:200]})
             continue
+        first = samples[0]
         _sql_time(first[2], first[3])
-        page, base = [], []
+        page, base, page_sql, queries = [], [], [], []
         for clinic_id, url, sql, params in samples:
             page.append(_page_time(clients, clinic_id, url))
             base.append(_sql_time(sql, params))
+            seconds, count = _page_sql(clients, clinic_id, url)
+            page_sql.append(seconds)
+            queries.append(count)
         (pm, p95), (bm, b95) = _stats(page), _stats(base)
+        qm = statistics.median(page_sql)
         rows.append(
             {
                 "page": name,
@@ -280,6 +305,9 @@ def measure_pages(repeats: int, seed: int) -> list[dict]:
                 "sql_median_ms": bm * 1000,
                 "sql_p95_ms": b95 * 1000,
                 "ratio": pm / bm if bm else None,
+                "page_sql_median_ms": qm * 1000,
+                "queries": max(queries),
+                "sql_ratio": qm / bm if bm else None,
             }
         )
     return rows
@@ -454,17 +482,19 @@ def report(result: dict) -> str:
         f"Django {m['django']}; load average at start "
         f"{', '.join(f'{x:.2f}' for x in m['load_average_at_start'])}.",
         "",
-        "| page | n | median ms | p95 ms | SQL median ms | SQL p95 ms | ratio (medians) |",
-        "|---|---|---|---|---|---|---|",
+        "| page | n | median ms | p95 ms | one-query SQL median ms | SQL p95 ms "
+        "| ratio (medians) | page's queries | their DB time median ms | DB-time ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["pages"]:
         if "error" in row:
-            lines.append(f"| {row['page']} | — | error: {row['error']} | | | | |")
+            lines.append(f"| {row['page']} | — | error: {row['error']} | | | | | | | |")
             continue
         lines.append(
             f"| {row['page']} | {row['n']} | {_fmt(row['median_ms'])} | {_fmt(row['p95_ms'])} "
             f"| {_fmt(row['sql_median_ms'])} | {_fmt(row['sql_p95_ms'])} | "
-            f"{_fmt(row['ratio'], 'x')} |"
+            f"{_fmt(row['ratio'], 'x')} | {row['queries']} | {_fmt(row['page_sql_median_ms'])} "
+            f"| {_fmt(row['sql_ratio'], 'x')} |"
         )
     v = result["vitals"]
     lines.append("")
