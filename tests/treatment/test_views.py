@@ -558,3 +558,22 @@ def test_nurse_records_an_adverse_event_from_the_run_sheet(client, nurse, esketa
     assert response.status_code == 302
     row = AdverseEventRecord.objects.get(session=esketamine_session)
     assert (row.event_type, row.ctcae_grade) == ("dissociation", 1)
+
+
+def test_front_desk_sees_check_in_but_no_clinical_forms(client, frontdesk, esketamine_session):
+    client.force_login(frontdesk)
+    body = client.get(f"/sessions/{esketamine_session.pk}/").content.decode()
+    assert 'id="checkin-title"' in body
+    assert 'id="vitals-title"' not in body
+    check_in(actor=frontdesk, session=esketamine_session)
+    body = client.get(f"/sessions/{esketamine_session.pk}/").content.decode()
+    assert 'id="vitals-title"' not in body
+    assert 'id="clear-title"' not in body
+    assert "Cancel the session" in body
+
+
+def test_therapist_reads_the_run_sheet_without_forms(client, therapist, esketamine_session):
+    client.force_login(therapist)
+    body = client.get(f"/sessions/{esketamine_session.pk}/").content.decode()
+    assert 'id="status-title"' in body
+    assert 'action="/sessions/' not in body

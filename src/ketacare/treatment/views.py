@@ -96,21 +96,37 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
     can_override = has_permission(user, Permission.OVERRIDE_CLINICAL_GATE)
     esketamine = protocol.device_interval_min is not None
     in_progress = state in pages.IN_PROGRESS
+
+    def may(permission: Permission) -> bool:
+        return has_permission(user, permission)
+
+    # Only the steps that are legal now and that this person may take (the services check
+    # both again).
+    observe = may(Permission.RECORD_SESSION_OBSERVATIONS)
     forms_: dict[str, Any] = {
-        "check_in_form": CheckInForm() if state is S.SCHEDULED else None,
-        "vitals_form": VitalsForm() if in_progress else None,
-        "moaas_form": MoaasForm() if in_progress else None,
-        "cadss_form": CadssForm() if in_progress else None,
-        "clear_form": ClearForm() if state is S.CHECKED_IN else None,
+        "check_in_form": (
+            CheckInForm() if state is S.SCHEDULED and may(Permission.CHECK_IN) else None
+        ),
+        "vitals_form": VitalsForm() if in_progress and observe else None,
+        "moaas_form": MoaasForm() if in_progress and observe else None,
+        "cadss_form": CadssForm() if in_progress and observe else None,
+        "clear_form": ClearForm() if state is S.CHECKED_IN and observe else None,
         "dose_form": (
             DoseForm(prescribers=pages.prescribers_on_duty(user), esketamine=esketamine)
-            if state is S.CLEARED
+            if state is S.CLEARED and may(Permission.ADMINISTER_DOSE)
             else None
         ),
-        "discharge_form": DischargeForm() if state is S.OBSERVATION else None,
-        "cancel_form": CancelForm() if allowed & {"cancelled", "aborted"} else None,
+        "discharge_form": (
+            DischargeForm() if state is S.OBSERVATION and may(Permission.DISCHARGE) else None
+        ),
+        "cancel_form": (
+            CancelForm()
+            if ("cancelled" in allowed and may(Permission.CHECK_IN))
+            or ("aborted" in allowed and observe)
+            else None
+        ),
         "adverse_event_form": (
-            AdverseEventForm() if state not in (S.SCHEDULED, S.CANCELLED) else None
+            AdverseEventForm() if state not in (S.SCHEDULED, S.CANCELLED) and observe else None
         ),
     }
     for name, form in list(extra.items()):
