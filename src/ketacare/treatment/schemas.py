@@ -2,12 +2,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from ketacare.api.schemas import InputSchema
+
+
+def _plausible_year(value: datetime) -> datetime:
+    # Far-off years cannot be clinic times and overflow time-zone conversion.
+    if not 2000 <= value.year <= 2200:
+        raise ValueError("the time must fall between the years 2000 and 2200")
+    return value
+
+
+ClinicDatetime = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
 
 
 class OverrideIn(InputSchema):
@@ -44,7 +54,7 @@ class EfficacyReviewCreate(InputSchema):
     continue. ``reviewed_at`` defaults to now and falls in or after the review week."""
 
     notes: str = Field(min_length=1, max_length=4000)
-    reviewed_at: AwareDatetime | None = None
+    reviewed_at: ClinicDatetime | None = None
 
 
 class EfficacyReviewRead(Schema):
@@ -235,7 +245,7 @@ class SafetyAssessmentCreate(InputSchema):
 
     outcome: Literal["proceed", "do_not_proceed"]
     notes: str = Field(min_length=1, max_length=4000)
-    assessed_at: AwareDatetime | None = None
+    assessed_at: ClinicDatetime | None = None
 
 
 class SafetyAssessmentRead(Schema):
