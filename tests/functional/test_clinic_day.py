@@ -272,6 +272,7 @@ def test_a_whole_clinic_day_as_separate_users(
         expect(page.locator("#status-panel [data-state]")).to_have_attribute(
             "data-state", "discharged"
         )
+        expect(page.get_by_role("link", name="REMS Patient Monitoring Form")).to_be_visible()
         assert_accessible(page)
         page.screenshot(path=str(screenshot_dir / "discharge.png"), full_page=True)
         nurse.leave()
