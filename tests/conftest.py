@@ -175,3 +175,23 @@ def unchanged():
         return check
 
     return take
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, end stray sessions before the test database is dropped.
+
+    The browser tests' live server answers each request on its own thread with its own
+    connection; a request still finishing when the session ends (htmx polling from a page
+    being closed) can hold a connection open, and PostgreSQL refuses to drop a database that
+    is in use. Django closes those connections itself in normal running."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
