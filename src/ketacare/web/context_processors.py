@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from ketacare.accounts.permissions import Permission, has_permission
 
 NAV_ITEMS = (
-    ("Clinic day", "treatment:board", Permission.RECORD_SESSION_OBSERVATIONS),
+    ("Clinic day", "treatment:board", Permission.CHECK_IN),
     ("Patients", "patients:list", Permission.VIEW_PATIENT),
     ("Alerts", "measures:alerts", Permission.ACKNOWLEDGE_ALERT),
     ("Inventory", "controlled_substances:inventory", Permission.MANAGE_INVENTORY),
