@@ -98,6 +98,7 @@ from ketacare.measures.models import Assessment, AssessmentContext
 from ketacare.measures.selectors import patient_assessments
 from ketacare.patients.models import Medication, MedicationClass, MedicationTrial, Patient
 from ketacare.protocols.models import ProtocolVersion
+from ketacare.protocols.selectors import get_outcome_policy
 from ketacare.treatment.models import DoseAdministration, VitalsPhase, VitalsReading
 
 _CAUTION_OF_CLASS = {
@@ -311,7 +312,7 @@ _RESPONSE_RANK = (
 
 
 def _course_response(
-    course: _CourseDoses, rows: list[Assessment], window_end: datetime
+    course: _CourseDoses, rows: list[Assessment], window_end: datetime, policy: OutcomePolicy
 ) -> tuple[PriorResponse, str] | None:
     """The best status the course reached: the outcomes core is asked at each score after the
     first dose (a response later lost is still a response; durability says how long it
@@ -323,7 +324,7 @@ def _course_response(
         result = assess_outcomes(
             [o for o in observations if o.taken_at <= at],
             [d for d in course.doses if d.given_at <= at],
-            OutcomePolicy(),
+            policy,
             as_of=at,
         )
         for outcome in result.instruments:
@@ -340,14 +341,20 @@ def _course_response(
 
 
 def _durability_days(
-    course: _CourseDoses, rows: list[Assessment], instrument: str, window_end: datetime
+    course: _CourseDoses,
+    rows: list[Assessment],
+    instrument: str,
+    window_end: datetime,
+    policy: OutcomePolicy,
 ) -> int | None:
     observations = to_observations(r for r in rows if r.taken_at <= window_end)
     maintenance = recommend_maintenance(
         observations,
         course.doses,
         course.acute_end,
-        MaintenancePolicy(instrument=instrument, threshold=DurabilityThreshold.RESPONSE),
+        MaintenancePolicy(
+            instrument=instrument, threshold=DurabilityThreshold.RESPONSE, outcome_policy=policy
+        ),
         as_of=window_end,
     )
     losses = [r.duration_days for r in maintenance.durations if not r.censored]
@@ -361,18 +368,21 @@ def ketacare_courses(
     scores are those after the previous course's last dose and before the next course's first
     dose (see module docstring)."""
     courses = _courses_with_doses(patient, as_of)
+    policy = get_outcome_policy(patient.clinic_id)  # the clinic's response/remission cutoffs
     history = []
     for i, course in enumerate(courses):
         start = courses[i - 1].doses[-1].given_at if i else None
         nxt = courses[i + 1].doses[0].given_at - _JUST_BEFORE if i + 1 < len(courses) else as_of
         window = [r for r in rows if start is None or r.taken_at > start]
         try:
-            found = _course_response(course, window, nxt)
+            found = _course_response(course, window, nxt, policy)
             if found is None:
                 continue
             response, instrument = found
             durability = (
-                _durability_days(course, window, instrument, nxt) if response in _BENEFIT else None
+                _durability_days(course, window, instrument, nxt, policy)
+                if response in _BENEFIT
+                else None
             )
         except InvalidClinicalInput:
             continue  # an inconsistent score history: the outcomes page shows the problem

@@ -4,7 +4,8 @@ same ``NotFound`` for absent and not-yours, and audit the read (lists once per r
 
 Outcomes: stored assessments become the core's ``ScoreObservation`` (``mappers``) and doses
 come from ``treatment.selectors.list_dose_events``; ``clinical.outcomes.assess_outcomes`` runs
-with the default ``OutcomePolicy`` (cited defaults; clinic configuration comes later).
+with the clinic's ``OutcomePolicy`` (``protocols.selectors.get_outcome_policy``: the clinic's
+remission cutoffs, response/relapse/worsening definitions, or the core's cited defaults).
 
 Maintenance (``maintenance_for``), what is used and why:
 
@@ -15,8 +16,8 @@ Maintenance (``maintenance_for``), what is used and why:
   are all given or closed, the series is "ongoing" and no date is recommended;
 - the bounds: esketamine courses use the label bounds (``esketamine_maintenance_policy`` for
   the current treatment week); other routes have no published maintenance interval (S19,
-  S24), so no bounds or default are set and the date comes from durability alone (a clinic
-  setting can add bounds later);
+  S24), so they use the clinic policy's min/max/default interval days, and with none set the
+  date comes from durability alone;
 - the instrument: the depression scale with the most scores after the acute series (PHQ-9,
   MADRS or QIDS-SR16); the threshold is response against baseline (durability of benefit), a
   KetaCare choice that also covers patients who respond without remitting.
@@ -45,7 +46,6 @@ from ketacare.clinical.outcomes import (
     OutcomeAssessment,
     OutcomePolicy,
     assess_outcomes,
-    esketamine_maintenance_policy,
     is_due,
     recommend_maintenance,
 )
@@ -57,6 +57,9 @@ from ketacare.measures import schedule as sched
 from ketacare.measures.mappers import outcome_instrument, to_observations
 from ketacare.measures.models import AlertStatus, Assessment, AssessmentSchedule, SafetyAlert
 from ketacare.patients.models import Patient
+from ketacare.protocols.mappers import maintenance_policy_from, outcome_policy_from
+from ketacare.protocols.models import ClinicPolicyVersion
+from ketacare.protocols.selectors import get_active_clinic_policy, get_outcome_policy
 from ketacare.treatment.models import Course, DoseAdministration, TreatmentSession
 from ketacare.treatment.selectors import list_dose_events
 
@@ -114,7 +117,8 @@ def outcomes_for(patient: Patient, *, as_of: datetime | None = None) -> OutcomeV
     now = as_of or timezone.now()
     rows = patient_assessments(patient, as_of=now)
     doses = tuple(d for d in list_dose_events(patient) if d.given_at <= now)
-    result = assess_outcomes(to_observations(rows), doses, OutcomePolicy(), as_of=now)
+    policy = get_outcome_policy(patient.clinic_id)
+    result = assess_outcomes(to_observations(rows), doses, policy, as_of=now)
     series: dict[str, list[Assessment]] = {}
     for row in rows:
         series.setdefault(row.instrument, []).append(row)
@@ -276,9 +280,18 @@ def _treatment_week(first_dose_at: datetime, as_of: datetime) -> int:
     return (as_of - first_dose_at).days // 7 + 1
 
 
+_NO_CLINIC_POLICY = object()
+
+
 def maintenance_for(
-    patient: Patient, *, as_of: datetime | None = None, history: _History | None = None
+    patient: Patient,
+    *,
+    as_of: datetime | None = None,
+    history: _History | None = None,
+    clinic_policy: ClinicPolicyVersion | object | None = _NO_CLINIC_POLICY,
 ) -> MaintenanceView:
+    """``clinic_policy``: the clinic's active policy row when the caller already has it (the
+    due list reads it once for all patients); otherwise it is read here."""
     now = as_of or timezone.now()
     history = history or _history(patient)
     doses = tuple(d for d in history.doses if d.given_at <= now)
@@ -314,10 +327,19 @@ def maintenance_for(
     instrument = sorted(counts, key=lambda code: (-counts[code], code))[0]
     threshold = DurabilityThreshold.RESPONSE
     week = _treatment_week(doses[0].given_at, now)
-    if drug == _ESKETAMINE and week > OUTCOMES_ESKETAMINE_INDUCTION_LAST_WEEK:
-        policy = esketamine_maintenance_policy(week, instrument=instrument, threshold=threshold)
-    else:
-        policy = MaintenancePolicy(instrument=instrument, threshold=threshold)
+    row = (
+        get_active_clinic_policy(patient.clinic_id)
+        if clinic_policy is _NO_CLINIC_POLICY
+        else clinic_policy
+    )
+    esketamine = drug == _ESKETAMINE and week > OUTCOMES_ESKETAMINE_INDUCTION_LAST_WEEK
+    policy = maintenance_policy_from(
+        row,
+        instrument=instrument,
+        threshold=threshold,
+        esketamine_week=week if esketamine else None,
+        outcome_policy=outcome_policy_from(row),
+    )
     recommendation = recommend_maintenance(
         to_observations(rows), doses, acute_end, policy, as_of=now
     )
@@ -354,10 +376,13 @@ def list_patients_due_for_maintenance(
     )
     patients = list(Patient.objects.filter(pk__in=dosed).select_related("clinic").order_by("id"))
     histories = _histories([p.pk for p in patients])  # a fixed number of queries, not per patient
+    clinic_policy = get_active_clinic_policy(actor.clinic_id)
     views = []
     for patient in patients:
         try:
-            view = maintenance_for(patient, as_of=now, history=histories[patient.pk])
+            view = maintenance_for(
+                patient, as_of=now, history=histories[patient.pk], clinic_policy=clinic_policy
+            )
         except InvalidClinicalInput:
             continue  # inconsistent history: the patient's own page shows the problem
         rec = view.recommendation
@@ -442,7 +467,7 @@ def trajectory_for(
     screener) is left out. No audit: callers accessed the patient.
     """
     now = as_of or timezone.now()
-    policy = policy or OutcomePolicy()
+    policy = policy or get_outcome_policy(patient.clinic_id)
     doses = [
         {"at": d.given_at, "label": f"Dose {n}"}
         for n, d in enumerate(list_dose_events(patient), start=1)

@@ -34,7 +34,7 @@ from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.models import AuditAction
 from ketacare.audit.services import record_write
 from ketacare.clinical.errors import InvalidClinicalInput
-from ketacare.clinical.outcomes import OutcomePolicy, safety_alerts_for
+from ketacare.clinical.outcomes import safety_alerts_for
 from ketacare.clinical.outcomes.status import select_baseline
 from ketacare.clinical.scales import ScaleKind, get_instrument, score
 from ketacare.measures import schedule as sched
@@ -50,6 +50,7 @@ from ketacare.measures.models import (
 )
 from ketacare.measures.selectors import assessments_due
 from ketacare.patients.models import Patient
+from ketacare.protocols.selectors import get_outcome_policy
 from ketacare.records import save_validated
 from ketacare.treatment.selectors import list_dose_events
 
@@ -172,7 +173,8 @@ def _store(
     doses = [d for d in list_dose_events(patient) if d.given_at <= now]
     first_dose_at = doses[0].given_at if doses else None
     baseline = select_baseline(history, first_dose_at) if history else None
-    specs = safety_alerts_for(observation, previous, OutcomePolicy(), baseline=baseline)
+    policy = get_outcome_policy(patient.clinic_id)  # the clinic's worsening definition
+    specs = safety_alerts_for(observation, previous, policy, baseline=baseline)
     by_id = {str(a.pk): a for a in earlier}
 
     record_write(

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 
+from ketacare.clinical.outcomes import definitions as _outcomes  # noqa: F401  (registers)
 from ketacare.clinical.session import policy as _session_policy  # noqa: F401  (registers)
 from ketacare.clinical.session import vitals as _session_vitals  # noqa: F401  (registers)
 from ketacare.clinical.sources import REGISTRY, CitedValue
@@ -204,6 +205,55 @@ POLICY_FIELDS: tuple[tuple[str, str, str, str, str | None, forms.Field, str], ..
      "points", None, forms.IntegerField(required=False), "Blank: no cutoff set."),
     ("Setting", "care_setting", "Care setting", "", None,
      forms.ChoiceField(choices=[("outpatient", "Outpatient"), ("inpatient", "Inpatient")]), ""),
+    ("Outcomes: response", "response_min_reduction_pct", "Response: reduction from baseline at "
+     "least", "%", "OUTCOMES_RESPONSE_MIN_REDUCTION_PCT", forms.DecimalField(required=False), ""),
+    ("Outcomes: response", "partial_response_min_reduction_pct", "Partial response: reduction "
+     "at least", "%", "OUTCOMES_PARTIAL_RESPONSE_MIN_REDUCTION_PCT",
+     forms.DecimalField(required=False), "Must be below the response threshold."),
+    ("Outcomes: response", "futility_sessions_without_response", "Review for futility after",
+     "sessions without response", "OUTCOMES_FUTILITY_SESSIONS_WITHOUT_RESPONSE",
+     forms.IntegerField(required=False), ""),
+    ("Outcomes: remission", "madrs_remission_max_total", "MADRS remission at total at most",
+     "points", "OUTCOMES_MADRS_REMISSION_MAX_TOTAL_ESKETAMINE", forms.IntegerField(required=False),
+     "KetECT (2022) used 10 or below; the esketamine programme 12 or below."),
+    ("Outcomes: remission", "phq9_remission_max_total", "PHQ-9 remission at total at most",
+     "points", "OUTCOMES_PHQ9_REMISSION_MAX_TOTAL", forms.IntegerField(required=False),
+     "Remission is PHQ-9 below 5, i.e. at most 4."),
+    ("Outcomes: remission", "qids_sr16_remission_max_total", "QIDS-SR16 remission at total at "
+     "most", "points", "OUTCOMES_QIDS_SR16_REMISSION_MAX_TOTAL",
+     forms.IntegerField(required=False), ""),
+    ("Outcomes: relapse", "madrs_relapse_min_total", "MADRS relapse at total at least", "points",
+     "OUTCOMES_MADRS_RELAPSE_MIN_TOTAL", forms.IntegerField(required=False), ""),
+    ("Outcomes: relapse", "phq9_relapse_min_total", "PHQ-9 relapse at total at least", "points",
+     "OUTCOMES_PHQ9_RELAPSE_MIN_TOTAL", forms.IntegerField(required=False), ""),
+    ("Outcomes: relapse", "qids_sr16_relapse_min_total", "QIDS-SR16 relapse at total at least",
+     "points", "OUTCOMES_QIDS_SR16_RELAPSE_MIN_TOTAL", forms.IntegerField(required=False), ""),
+    ("Outcomes: relapse", "relapse_min_consecutive", "Relapse confirmed on", "consecutive "
+     "assessments", "OUTCOMES_RELAPSE_MIN_CONSECUTIVE", forms.IntegerField(required=False), ""),
+    ("Outcomes: relapse", "relapse_confirmation_min_gap_days", "Confirming assessments at least",
+     "days apart", None, forms.IntegerField(required=False),
+     "Blank: no spacing rule. SUSTAIN-1 used 5-15 days (not verified, so not a default)."),
+    ("Outcomes: relapse", "relapse_confirmation_max_gap_days", "Confirming assessments at most",
+     "days apart", None, forms.IntegerField(required=False), "Blank: no spacing rule."),
+    ("Outcomes: worsening", "worsening_min_increase_pct", "Sharp worsening: increase at least",
+     "%", "OUTCOMES_WORSENING_MIN_INCREASE_PCT", forms.DecimalField(required=False), ""),
+    ("Outcomes: worsening", "phq9_worsening_min_increase_points", "PHQ-9 worsening also needs at "
+     "least", "points", "OUTCOMES_PHQ9_WORSENING_MIN_INCREASE_POINTS",
+     forms.IntegerField(required=False), ""),
+    ("Outcomes: worsening", "madrs_worsening_min_increase_points", "MADRS worsening also needs "
+     "at least", "points", None, forms.IntegerField(required=False),
+     "Blank: the percentage alone (no cited point threshold)."),
+    ("Outcomes: worsening", "qids_sr16_worsening_min_increase_points", "QIDS-SR16 worsening also "
+     "needs at least", "points", None, forms.IntegerField(required=False),
+     "Blank: the percentage alone (no cited point threshold)."),
+    ("Maintenance (IV, IM, SC ketamine)", "maintenance_min_interval_days", "Interval at least",
+     "days", None, forms.IntegerField(required=False), "No published interval (frequency is "
+     "individualised); blank: none. Esketamine always keeps the label's 7-14 days."),
+    ("Maintenance (IV, IM, SC ketamine)", "maintenance_max_interval_days", "Interval at most",
+     "days", None, forms.IntegerField(required=False), "Blank: none."),
+    ("Maintenance (IV, IM, SC ketamine)", "maintenance_default_interval_days",
+     "Default interval without enough history", "days", None,
+     forms.IntegerField(required=False), "Blank: a clinician sets the date."),
 )  # fmt: skip
 
 

@@ -6,12 +6,16 @@
 - ``dosing_policy_from`` and ``session_policy_for``: the clinic's stored policy values as the
   core's ``DosingPolicy`` and ``SessionPolicy``. Values the clinic leaves unset keep the core's
   cited defaults (the numbers are not repeated here).
+- ``outcome_policy_from`` and ``maintenance_policy_from``: the policy row's outcome columns as
+  the core's ``OutcomePolicy`` and (non-esketamine bounds, or the esketamine label bounds)
+  ``MaintenancePolicy``; refusals name the column (``details.field``).
 - ``session_route``/``session_drug``: the dosing vocabulary (``iv``) to the session one
   (``intravenous``).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,6 +35,13 @@ from ketacare.clinical.dosing.protocols import (
     with_clinic_settings,
 )
 from ketacare.clinical.errors import InvalidClinicalInput
+from ketacare.clinical.outcomes import (
+    DurabilityThreshold,
+    MaintenancePolicy,
+    OutcomePolicy,
+    esketamine_maintenance_policy,
+)
+from ketacare.clinical.outcomes.definitions import MADRS
 from ketacare.clinical.session import types as session_types
 from ketacare.clinical.session.monitoring import iv_example_schedule
 from ketacare.clinical.session.policy import SessionPolicy
@@ -338,3 +349,132 @@ def session_policy_for(
         schedules_by_route=tuple(schedules),
         **optional,
     )
+
+
+# --- Clinic outcome policy -------------------------------------------------------------------
+
+# Columns of ``ClinicPolicyVersion`` that are ``OutcomePolicy`` fields of the same name.
+OUTCOME_POLICY_FIELDS = (
+    "response_min_reduction_pct",
+    "partial_response_min_reduction_pct",
+    "phq9_remission_max_total",
+    "madrs_remission_max_total",
+    "qids_sr16_remission_max_total",
+    "phq9_relapse_min_total",
+    "madrs_relapse_min_total",
+    "qids_sr16_relapse_min_total",
+    "relapse_min_consecutive",
+    "worsening_min_increase_pct",
+    "phq9_worsening_min_increase_points",
+    "madrs_worsening_min_increase_points",
+    "qids_sr16_worsening_min_increase_points",
+    "futility_sessions_without_response",
+)
+# Stored in whole days, held by the core as durations.
+_GAP_FIELDS = {
+    "relapse_confirmation_min_gap_days": "relapse_confirmation_min_gap",
+    "relapse_confirmation_max_gap_days": "relapse_confirmation_max_gap",
+}
+MAINTENANCE_FIELDS = {
+    "maintenance_min_interval_days": "min_interval_days",
+    "maintenance_max_interval_days": "max_interval_days",
+    "maintenance_default_interval_days": "default_interval_days",
+}
+# Every outcome/maintenance column of the policy row (the API and form use the same names).
+OUTCOME_COLUMNS = (*OUTCOME_POLICY_FIELDS, *_GAP_FIELDS, *MAINTENANCE_FIELDS)
+
+# The core names some refusals by instrument or not at all; name the stored field instead,
+# so the API's 422 and the page point at what to change.
+_FIELD_BY_CODE = {
+    "policy_partial_response_not_below_response": "partial_response_min_reduction_pct",
+    "policy_relapse_gap_invalid": "relapse_confirmation_min_gap_days",
+    "maintenance_bounds_inverted": "maintenance_min_interval_days",
+    "maintenance_default_outside_bounds": "maintenance_default_interval_days",
+}
+_FIELD_BY_INSTRUMENT_CODE = {
+    "policy_remission_cutoff_out_of_range": "{}_remission_max_total",
+    "policy_relapse_cutoff_out_of_range": "{}_relapse_min_total",
+    "policy_worsening_points_out_of_range": "{}_worsening_min_increase_points",
+}
+_MAINTENANCE_FIELD = {core: column for column, core in MAINTENANCE_FIELDS.items()}
+
+
+def _named(exc: InvalidClinicalInput) -> InvalidClinicalInput:
+    details = dict(exc.details)
+    field = _FIELD_BY_CODE.get(exc.code)
+    if exc.code in _FIELD_BY_INSTRUMENT_CODE and details.get("instrument"):
+        field = _FIELD_BY_INSTRUMENT_CODE[exc.code].format(details["instrument"])
+    elif details.get("field") in _MAINTENANCE_FIELD:
+        field = _MAINTENANCE_FIELD[details["field"]]
+    if field:
+        details["field"] = field
+    return InvalidClinicalInput(exc.code, exc.message, details)
+
+
+def outcome_values(row: Any) -> dict[str, Any]:
+    """The outcome/maintenance columns the clinic set (unset ones left out), JSON-ready."""
+    if row is None:
+        return {}
+    out = {}
+    for name in OUTCOME_COLUMNS:
+        value = getattr(row, name)
+        if value is not None:
+            out[name] = str(value) if isinstance(value, Decimal) else value
+    return out
+
+
+def outcome_policy_from(row: Any) -> OutcomePolicy:
+    """The clinic's ``OutcomePolicy`` (``row``: a ``ClinicPolicyVersion`` or None). Unset
+    columns keep the core's cited defaults; the core validates the combination, and a refusal
+    names the column to change (``details.field``)."""
+    if row is None:
+        return OutcomePolicy()
+    kwargs: dict[str, Any] = {}
+    for name in OUTCOME_POLICY_FIELDS:
+        value = getattr(row, name)
+        if value is not None:
+            kwargs[name] = Decimal(str(value)) if name.endswith("_pct") else int(value)
+    for column, core in _GAP_FIELDS.items():
+        value = getattr(row, column)
+        if value is not None:
+            kwargs[core] = timedelta(days=int(value))
+    try:
+        return OutcomePolicy(**kwargs)
+    except InvalidClinicalInput as exc:
+        raise _named(exc) from exc
+
+
+def maintenance_policy_from(
+    row: Any,
+    *,
+    instrument: str = MADRS,
+    threshold: DurabilityThreshold = DurabilityThreshold.RESPONSE,
+    esketamine_week: int | None = None,
+    outcome_policy: OutcomePolicy | None = None,
+) -> MaintenancePolicy:
+    """The ``MaintenancePolicy`` for a patient of this clinic. Esketamine (``esketamine_week``
+    given, past induction) keeps the label bounds whatever the clinic set; other routes use the
+    clinic's min/max/default interval days (no published value: unset means durability alone).
+    """
+    outcome_policy = outcome_policy or outcome_policy_from(row)
+    if esketamine_week is not None:
+        return esketamine_maintenance_policy(
+            esketamine_week,
+            instrument=instrument,
+            threshold=threshold,
+            outcome_policy=outcome_policy,
+        )
+    bounds = {
+        core: int(getattr(row, column))
+        for column, core in MAINTENANCE_FIELDS.items()
+        if row is not None and getattr(row, column) is not None
+    }
+    try:
+        return MaintenancePolicy(
+            instrument=instrument,
+            threshold=threshold,
+            outcome_policy=outcome_policy,
+            **bounds,
+        )
+    except InvalidClinicalInput as exc:
+        raise _named(exc) from exc

@@ -9,6 +9,10 @@ pointing at the exact version it was ordered under.
 ``SessionPolicy`` need (weight age, plausible weight range, syringe increment, SpO2 minimum,
 vital-sign ages, observation minutes by route, ...). The core refuses to act without the
 required values, so a clinic must save a policy before dosing. One active version per clinic.
+Its outcome settings (the core's ``OutcomePolicy``: remission cutoffs, response and relapse
+definitions, worsening, futility) and the maintenance interval bounds for non-esketamine
+routes are typed columns: blank keeps the core's cited default (maintenance bounds have none:
+they are the clinic's choice; esketamine always keeps the label bounds).
 
 Both are configuration (edited by a clinic admin, every change audited), not patient data,
 so they are plain models listed as mutable in tests/architecture/test_model_mutability.py:
@@ -20,6 +24,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+
+def _pct() -> models.DecimalField:
+    return models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+
+
+def _points() -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(null=True, blank=True)
 
 
 class ProtocolVersion(models.Model):
@@ -67,6 +79,28 @@ class ClinicPolicyVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # Outcome definitions (clinical.outcomes.OutcomePolicy); null = the core's cited default.
+    response_min_reduction_pct = _pct()
+    partial_response_min_reduction_pct = _pct()
+    phq9_remission_max_total = _points()
+    madrs_remission_max_total = _points()
+    qids_sr16_remission_max_total = _points()
+    phq9_relapse_min_total = _points()
+    madrs_relapse_min_total = _points()
+    qids_sr16_relapse_min_total = _points()
+    relapse_min_consecutive = _points()
+    relapse_confirmation_min_gap_days = _points()  # null = no spacing rule
+    relapse_confirmation_max_gap_days = _points()
+    worsening_min_increase_pct = _pct()
+    phq9_worsening_min_increase_points = _points()
+    madrs_worsening_min_increase_points = _points()  # null = no points rule (none cited)
+    qids_sr16_worsening_min_increase_points = _points()
+    futility_sessions_without_response = _points()
+    # Maintenance bounds for non-esketamine routes (clinical.outcomes.MaintenancePolicy);
+    # no published value, so null = unset.
+    maintenance_min_interval_days = _points()
+    maintenance_max_interval_days = _points()
+    maintenance_default_interval_days = _points()
 
     class Meta:
         constraints = [

@@ -8,6 +8,15 @@ from ninja import Schema
 from pydantic import Field
 
 from ketacare.api.schemas import InputSchema
+from ketacare.protocols.mappers import outcome_values
+
+
+def _pct() -> Any:
+    return Field(None, gt=0, le=100, max_digits=5, decimal_places=2)
+
+
+def _points(minimum: int) -> Any:
+    return Field(None, ge=minimum, le=60)  # the largest scale (MADRS) totals 60
 
 
 class SourceIn(InputSchema):
@@ -140,6 +149,28 @@ class ClinicPolicyCreate(InputSchema):
     require_pulse_oximeter_other_routes: bool | None = None
     cadss_resolved_max_total: int | None = Field(None, ge=0, le=200)
     care_setting: Literal["outpatient", "inpatient"] = "outpatient"
+    # Outcomes (clinical.outcomes.OutcomePolicy): left out = the core's cited default. The
+    # core checks each cutoff against its scale and the combination (422, details.field).
+    response_min_reduction_pct: Decimal | None = _pct()
+    partial_response_min_reduction_pct: Decimal | None = _pct()
+    phq9_remission_max_total: int | None = _points(0)
+    madrs_remission_max_total: int | None = _points(0)
+    qids_sr16_remission_max_total: int | None = _points(0)
+    phq9_relapse_min_total: int | None = _points(1)
+    madrs_relapse_min_total: int | None = _points(1)
+    qids_sr16_relapse_min_total: int | None = _points(1)
+    relapse_min_consecutive: int | None = Field(None, ge=1, le=20)
+    relapse_confirmation_min_gap_days: int | None = Field(None, ge=0, le=365)
+    relapse_confirmation_max_gap_days: int | None = Field(None, ge=1, le=365)
+    worsening_min_increase_pct: Decimal | None = _pct()
+    phq9_worsening_min_increase_points: int | None = _points(1)
+    madrs_worsening_min_increase_points: int | None = _points(1)
+    qids_sr16_worsening_min_increase_points: int | None = _points(1)
+    futility_sessions_without_response: int | None = Field(None, ge=1, le=100)
+    # Maintenance bounds for IV/IM/SC ketamine (no published value; esketamine keeps the label)
+    maintenance_min_interval_days: int | None = Field(None, ge=1, le=365)
+    maintenance_max_interval_days: int | None = Field(None, ge=1, le=365)
+    maintenance_default_interval_days: int | None = Field(None, ge=1, le=365)
     reason: str = Field("", max_length=2000)
 
 
@@ -147,4 +178,9 @@ class ClinicPolicyRead(Schema):
     id: int
     version: int
     values: dict[str, Any]
+    outcomes: dict[str, Any]  # outcome and maintenance settings the clinic set
     created_at: datetime
+
+    @staticmethod
+    def resolve_outcomes(obj: Any) -> dict[str, Any]:
+        return outcome_values(obj)

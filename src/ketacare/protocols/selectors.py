@@ -9,7 +9,8 @@ from ketacare.accounts.models import User
 from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.clinical.dosing.protocols import Protocol
 from ketacare.clinical.errors import InvalidClinicalInput
-from ketacare.protocols.mappers import protocol_for_clinic
+from ketacare.clinical.outcomes import OutcomePolicy
+from ketacare.protocols.mappers import outcome_policy_from, protocol_for_clinic
 from ketacare.protocols.models import ClinicPolicyVersion, ProtocolVersion
 from ketacare.protocols.services import ensure_standard_protocols
 
@@ -35,6 +36,17 @@ def get_active_protocol_version(clinic_id: int, code: str) -> ProtocolVersion:
 def get_clinic_policy_values(clinic_id: int) -> dict[str, Any] | None:
     row = ClinicPolicyVersion.objects.filter(clinic_id=clinic_id, active=True).first()
     return None if row is None else row.values
+
+
+def get_active_clinic_policy(clinic_id: int) -> ClinicPolicyVersion | None:
+    """The clinic's active policy row (None until an admin saves one): the outcome and
+    maintenance settings are read from it with ``protocols.mappers.outcome_policy_from``."""
+    return ClinicPolicyVersion.objects.filter(clinic_id=clinic_id, active=True).first()
+
+
+def get_outcome_policy(clinic_id: int) -> OutcomePolicy:
+    """The clinic's ``OutcomePolicy``; the core's cited defaults when it has saved none."""
+    return outcome_policy_from(get_active_clinic_policy(clinic_id))
 
 
 def get_clinic_policy(actor: User) -> ClinicPolicyVersion | None:

@@ -22,7 +22,11 @@ from ketacare.audit.models import AuditAction
 from ketacare.audit.services import record_write
 from ketacare.clinical.dosing.protocols import STANDARD_PROTOCOLS
 from ketacare.protocols.mappers import (
+    OUTCOME_COLUMNS,
     dosing_policy_from,
+    maintenance_policy_from,
+    outcome_policy_from,
+    outcome_values,
     protocol_from_data,
     protocol_to_data,
     session_policy_for,
@@ -127,11 +131,20 @@ def record_protocol_version(
 def record_clinic_policy(
     *, actor: User, values: dict[str, Any], reason: str = ""
 ) -> ClinicPolicyVersion:
-    """Save the clinic's clinical settings as a new version; the core checks they are usable."""
+    """Save the clinic's clinical settings as a new version; the core checks they are usable.
+
+    Outcome and maintenance settings (``OUTCOME_COLUMNS``) go to the row's typed columns and
+    are checked by the core's ``OutcomePolicy``/``MaintenancePolicy`` before anything is
+    written (a refusal names the field)."""
     require_permission(actor, Permission.MANAGE_PROTOCOLS)
-    stored = _jsonable({k: v for k, v in values.items() if v is not None})
+    outcome = {k: values.get(k) for k in OUTCOME_COLUMNS}
+    stored = _jsonable(
+        {k: v for k, v in values.items() if v is not None and k not in OUTCOME_COLUMNS}
+    )
     dosing_policy_from(stored)  # refuses inconsistent settings (e.g. min weight >= max)
     session_policy_for(stored)
+    candidate = ClinicPolicyVersion(values=stored, **outcome)
+    maintenance_policy_from(candidate, outcome_policy=outcome_policy_from(candidate))
     now = timezone.now()
     current = (
         ClinicPolicyVersion.objects.select_for_update()
@@ -145,22 +158,20 @@ def record_clinic_policy(
         current.active = False
         current.superseded_at = now
         save_validated(current, update_fields=["active", "superseded_at"])
-    row = ClinicPolicyVersion(
-        clinic_id=actor.clinic_id,
-        version=(last or 0) + 1,
-        values=stored,
-        active=True,
-        reason=reason,
-        created_at=now,
-        created_by=actor,
-    )
+    row = candidate
+    row.clinic_id = actor.clinic_id
+    row.version = (last or 0) + 1
+    row.active = True
+    row.reason = reason
+    row.created_at = now
+    row.created_by = actor
     save_validated(row)
     record_write(
         actor=actor,
         action=AuditAction.SUPERSEDE if current is not None else AuditAction.CREATE,
         target=row,
-        before=current.values if current is not None else None,
-        after=stored,
+        before={**current.values, **outcome_values(current)} if current is not None else None,
+        after={**stored, **outcome_values(row)},
         reason=reason,
         summary="clinic policy saved",
     )

@@ -19,7 +19,7 @@ from ketacare.clinical.dosing.protocols import Route
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.protocols import selectors, services
 from ketacare.protocols.forms import ClinicPolicyForm, ProtocolVersionForm
-from ketacare.protocols.mappers import OBSERVATION_KEYS
+from ketacare.protocols.mappers import OBSERVATION_KEYS, outcome_values
 from ketacare.protocols.models import ProtocolVersion
 from ketacare.protocols.schemas import ClinicPolicyCreate
 from ketacare.web.pages import apply_clinical_error, staff_page
@@ -91,7 +91,8 @@ def new_version(request: HttpRequest, code: str) -> HttpResponse:
 def clinic_policy(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, Permission.MANAGE_PROTOCOLS)
     current = selectors.get_clinic_policy(request.user)
-    form = ClinicPolicyForm(request.POST or None, initial=current.values if current else None)
+    initial = {**current.values, **outcome_values(current)} if current else None
+    form = ClinicPolicyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         reason = values.pop("reason")
