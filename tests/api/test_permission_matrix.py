@@ -166,8 +166,33 @@ def alert_id(nurse, patient):
 
 
 @pytest.fixture
+def export_id(researcher):
+    """A research export record of clinic A's researcher (row only: the export service and
+    its file are tested in tests/research; a missing file answers 404, past authorisation)."""
+    from django.utils import timezone
+
+    from ketacare.audit.models import service_write
+    from ketacare.research.models import ResearchExport
+
+    now = timezone.now()
+    with service_write():
+        return ResearchExport.objects.create(
+            clinic=researcher.clinic, created_by=researcher, created_at=now, as_of=now,
+            cohort={}, method_version="test", min_cell_count=11, patient_count=0,
+            row_counts={}, sha256="0" * 64, size_bytes=0, file_name="matrix-missing.zip",
+        ).pk  # fmt: skip
+
+
+@pytest.fixture
 def path_ids(
-    patient, consent_id, plan_component_id, evaluation_id, session_id, discrepancy_id, alert_id
+    patient,
+    consent_id,
+    plan_component_id,
+    evaluation_id,
+    session_id,
+    discrepancy_id,
+    alert_id,
+    export_id,
 ):
     """Ids of clinic A records for every path parameter the API uses."""
     from ketacare.treatment.models import TreatmentSession
@@ -181,6 +206,7 @@ def path_ids(
         "course_id": TreatmentSession.objects.get(pk=session_id).course_id,
         "discrepancy_id": discrepancy_id,
         "alert_id": alert_id,
+        "export_id": export_id,
         "code": "phq9",
     }
 
@@ -232,7 +258,14 @@ def test_outsider_with_the_permission_gets_404_for_another_clinics_records(
     api, outsider, path_ids, method, path, permission
 ):
     if Permission(permission) not in ROLE_PERMISSIONS[Role.PRESCRIBER]:
-        pytest.fail(f"pick an outsider role that holds {permission}")
+        # e.g. export_deidentified: a clinic B user of the role that holds it.
+        from ketacare.accounts.services import create_user
+
+        role = next(r for r, perms in ROLE_PERMISSIONS.items() if Permission(permission) in perms)
+        outsider = create_user(
+            actor=None, clinic=outsider.clinic, username=f"{role}_b", role=role,
+            password="correct horse battery", validate=False,
+        )  # fmt: skip
     response = _call(api(outsider), method, _url(path, path_ids))
     assert response.status_code in (404, 422), (method, path, response.status_code)
     if response.status_code == 422:
