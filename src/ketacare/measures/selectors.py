@@ -113,11 +113,14 @@ class OutcomeView:
     doses: tuple[DoseEvent, ...]
 
 
-def outcomes_for(patient: Patient, *, as_of: datetime | None = None) -> OutcomeView:
+def outcomes_for(
+    patient: Patient, *, as_of: datetime | None = None, policy: OutcomePolicy | None = None
+) -> OutcomeView:
+    """``policy``: the clinic's outcome policy when the caller has it; otherwise read here."""
     now = as_of or timezone.now()
     rows = patient_assessments(patient, as_of=now)
     doses = tuple(d for d in list_dose_events(patient) if d.given_at <= now)
-    policy = get_outcome_policy(patient.clinic_id)
+    policy = policy or get_outcome_policy(patient.clinic_id)
     result = assess_outcomes(to_observations(rows), doses, policy, as_of=now)
     series: dict[str, list[Assessment]] = {}
     for row in rows:
