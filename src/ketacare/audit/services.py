@@ -110,11 +110,18 @@ def _append(
 ) -> AuditEntry:
     ctx = context.current()
     target_type, target_id = _target_parts(target)
-    with transaction.atomic():
+    # Everything that does not need the chain head is built before it is locked: from the
+    # head's SELECT ... FOR UPDATE to the commit, every other audited transaction waits.
+    # No savepoint inside a service's transaction (``savepoint=False``): a failed append
+    # fails the whole write, as it must, and the lock is not held across a RELEASE round
+    # trip. On its own (a read entry) the block is the transaction.
+    actor_row = actor if getattr(actor, "pk", None) else None
+    changes = _normalise(changes or {})
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         entry = AuditEntry(
             occurred_at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
+            actor=actor_row,
             actor_username=getattr(actor, "username", "") or "system",
             actor_role=getattr(actor, "role", "") or "",
             clinic_id_snapshot=clinic_id
@@ -125,7 +132,7 @@ def _append(
             target_id=target_id,
             patient_id_snapshot=patient_id,
             summary=summary[:300],
-            changes=_normalise(changes or {}),
+            changes=changes,
             reason=reason,
             channel=ctx.channel,
             ip_address=ctx.ip_address,

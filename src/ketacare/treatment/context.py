@@ -40,12 +40,13 @@ from ketacare.measures.selectors import list_patient_alerts, patient_assessments
 from ketacare.patients.models import Patient
 from ketacare.protocols.mappers import (
     dosing_policy_from,
+    protocol_for_clinic,
     session_drug,
     session_policy_for,
     session_route,
 )
 from ketacare.protocols.models import ProtocolVersion
-from ketacare.protocols.selectors import get_clinic_policy_values, protocol_of
+from ketacare.protocols.selectors import get_clinic_policy_values
 from ketacare.treatment.mappers import all_vitals, to_clearance_context
 from ketacare.treatment.models import (
     DoseAdministration,
@@ -131,9 +132,11 @@ class Setup:
 
 
 def setup_for(version: ProtocolVersion) -> Setup:
+    """The version's protocol under the clinic's policy; the policy row is read once (the
+    protocol's observation minimum and the session thresholds come from the same values)."""
     values = get_clinic_policy_values(version.clinic_id)
     setting = CareSetting((values or {}).get("care_setting", CareSetting.OUTPATIENT.value))
-    return Setup(protocol_of(version), values, setting)
+    return Setup(protocol_for_clinic(version.parameters, values), values, setting)
 
 
 def consent_for(patient: Patient, protocol: Protocol, now: datetime) -> tuple[bool, str | None]:

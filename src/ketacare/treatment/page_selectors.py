@@ -55,11 +55,13 @@ from ketacare.treatment.mappers import to_dated_weight
 from ketacare.treatment.models import (
     Course,
     DoseAdministration,
+    ObservationScale,
     SessionObservation,
     TreatmentSession,
+    VitalsPhase,
     VitalsReading,
 )
-from ketacare.treatment.selectors import PendingRemsForm, list_pending_rems_forms
+from ketacare.treatment.selectors import PendingRemsForm, pending_rems_forms
 
 S = SessionState
 IN_PROGRESS = (S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION)
@@ -164,7 +166,7 @@ def checks_due(
     protocol: Protocol,
     policy: SessionPolicy | None,
     dose: DoseAdministration | None,
-    readings: list[VitalsReading],
+    readings_taken_at: list[datetime],
     now: datetime,
 ):
     """The core's scheduled vital-sign checks since the dose (None when none apply)."""
@@ -176,7 +178,7 @@ def checks_due(
     return vitals_due(
         session_route(protocol.route),
         dose.started_at,
-        [v.taken_at for v in readings],
+        readings_taken_at,
         schedule,
         now,
     )
@@ -217,7 +219,7 @@ class Board:
         return sorted(grouped.items(), key=lambda item: (item[0] == "No chair assigned", item[0]))
 
 
-def _next_step(session: TreatmentSession, dose: DoseAdministration | None) -> str:
+def _next_step(session: TreatmentSession, pre_dose_vitals: bool, pre_dose_moaas: bool) -> str:
     """What the chair-side team does next, from the state and what is recorded (the gates
     themselves run on the run sheet)."""
     state = S(session.state)
@@ -225,9 +227,9 @@ def _next_step(session: TreatmentSession, dose: DoseAdministration | None) -> st
         return "Check in"
     if state is S.CHECKED_IN:
         missing = []
-        if not any(v.phase == "pre_dose" for v in session.vitals.all()):
+        if not pre_dose_vitals:
             missing.append("pre-dose vitals")
-        if not any(o.scale == "moaas" and o.pre_dose for o in session.observations.all()):
+        if not pre_dose_moaas:
             missing.append("pre-dose MOAA/S")
         return ("Record " + " and ".join(missing)) if missing else "Clear for dosing"
     if state is S.CLEARED:
@@ -254,26 +256,26 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
             | Q(state__in=[s.value for s in IN_PROGRESS])
         )
         .select_related("patient", "course", "course__protocol_version", "dose")
-        .prefetch_related(
-            Prefetch(
-                "vitals",
-                queryset=VitalsReading.objects.only(
-                    "id", "session_id", "taken_at", "phase"
-                ).order_by("taken_at", "id"),
-            ),
-            Prefetch(
-                "observations",
-                queryset=SessionObservation.objects.only(
-                    "id", "session_id", "scale", "pre_dose", "observed_at"
-                ).order_by("observed_at", "id"),
-            ),
-        )
         .order_by("chair", "scheduled_at", "id")
     )
-    record_read(
-        actor=actor,
-        target=("treatment.TreatmentSession", "board"),
-        summary=f"clinic-day board: {len(sessions)} sessions",
+    # The readings and ratings the board needs, as plain values (a board of 30 sessions has
+    # a few hundred readings: model instances for them cost more than the query): each
+    # session's reading times and whether it has pre-dose vitals and a pre-dose MOAA/S.
+    ids = [s.pk for s in sessions]
+    taken_at: dict[int, list[datetime]] = defaultdict(list)
+    pre_dose_vitals: set[int] = set()
+    for session_id, when, phase in (
+        VitalsReading.objects.filter(session_id__in=ids)
+        .order_by("taken_at", "id")
+        .values_list("session_id", "taken_at", "phase")
+    ):
+        taken_at[session_id].append(when)
+        if phase == VitalsPhase.PRE_DOSE:
+            pre_dose_vitals.add(session_id)
+    pre_dose_moaas = set(
+        SessionObservation.objects.filter(
+            session_id__in=ids, scale=ObservationScale.MOAAS, pre_dose=True
+        ).values_list("session_id", flat=True)
     )
     setups = clinic_setups(actor.clinic_id)
     can_see_alerts = has_permission(actor, Permission.ACKNOWLEDGE_ALERT)
@@ -281,7 +283,14 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
     alerts_by_patient: dict[int, list[Any]] = defaultdict(list)
     for alert in alerts:
         alerts_by_patient[alert.patient_id].append(alert)
-    rems_forms = list_pending_rems_forms(actor, as_of=now)
+    # The pending REMS forms are part of the board's own read entry (one entry for the
+    # sessions and forms this request shows; the alerts list audits its own read).
+    rems_forms = pending_rems_forms(actor.clinic_id, now)
+    record_read(
+        actor=actor,
+        target=("treatment.TreatmentSession", "board"),
+        summary=f"clinic-day board: {len(sessions)} sessions, {len(rems_forms)} pending REMS forms",
+    )
     rems_by_session = {f.session_id: f for f in rems_forms}
     due_by_patient = _assessments_due_for(
         actor.clinic_id, [s.patient for s in sessions], sessions, now
@@ -294,14 +303,16 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
             session=session,
             patient=session.patient,
             state_label=session.get_state_display(),
-            next_step=_next_step(session, dose),
+            next_step=_next_step(
+                session, session.pk in pre_dose_vitals, session.pk in pre_dose_moaas
+            ),
             alerts=alerts_by_patient.get(session.patient_id, []),
             assessments_due=due_by_patient.get(session.patient_id, []),
             rems_pending=rems_by_session.get(session.pk),
             problem=problem,
         )
         if session.state in (S.DOSING, S.OBSERVATION):
-            due = checks_due(protocol, policy, dose, list(session.vitals.all()), now)
+            due = checks_due(protocol, policy, dose, taken_at[session.pk], now)
             if due is not None:
                 row.next_check = due.next_due
                 row.overdue_checks = len(due.overdue)
@@ -330,12 +341,10 @@ def _assessments_due_for(
         return {}
     rules = schedule_rules(clinic_id)
     taken: dict[int, list[Any]] = defaultdict(list)
-    for row in Assessment.objects.filter(patient_id__in=ids, taken_at__lte=now).only(
-        "patient_id", "instrument", "context", "taken_at"
-    ):
-        taken[row.patient_id].append(
-            measures_schedule.TakenAssessment(row.instrument, row.context, row.taken_at)
-        )
+    for patient_id, instrument, context, when in Assessment.objects.filter(
+        patient_id__in=ids, taken_at__lte=now
+    ).values_list("patient_id", "instrument", "context", "taken_at"):
+        taken[patient_id].append(measures_schedule.TakenAssessment(instrument, context, when))
     doses: dict[int, list[datetime]] = defaultdict(list)
     for patient_id, started in DoseAdministration.objects.filter(
         session__patient_id__in=ids

@@ -77,6 +77,40 @@ def access_course(actor: User, course_id: int, *, purpose: str = "course") -> Co
     return course
 
 
+# What a vitals write reads: the session's state, clinic and patient, and the protocol
+# version's parameters (the thresholds). Fewer columns is less SQL to build and fewer values
+# to convert on the clinic day's busiest write.
+_VITALS_WRITE_FIELDS = (
+    "state",
+    "clinic_id",
+    "patient_id",
+    "course__protocol_version__clinic_id",
+    "course__protocol_version__parameters",
+)
+
+
+def lock_session_for_vitals(actor: User, session_id: int) -> TreatmentSession:
+    """The session row locked for a vitals write, with its course and protocol version (the
+    clinic's alert thresholds) and nothing else: ``assess_vitals`` needs no earlier readings.
+
+    The same permission, clinic filter and ``NotFound`` as ``access_session``, but no read
+    entry: the write's own audit entry records the request. ``of=("self",)`` locks only the
+    session row on PostgreSQL, not the course and protocol rows joined in (SQLite ignores
+    row locks: its writes are serialised by the database lock)."""
+    require_permission(actor, Permission.VIEW_PATIENT)
+    session = (
+        TreatmentSession.objects.select_for_update(of=("self",))
+        .select_related("course__protocol_version")
+        .only(*_VITALS_WRITE_FIELDS)
+        .filter(pk=session_id)
+        .filter(clinic_id=actor.clinic_id)
+        .first()
+    )
+    if session is None:
+        raise NotFound("session")
+    return session
+
+
 def load_session_for_update(session_id: int) -> TreatmentSession:
     """The session row locked for a service's transition (relations loaded)."""
     TreatmentSession.objects.select_for_update().filter(pk=session_id).first()

@@ -48,12 +48,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ketacare.accounts.models import Role, User
 from ketacare.accounts.permissions import Permission, require_permission
-from ketacare.audit.models import AuditAction
+from ketacare.audit.models import AuditAction, service_write
 from ketacare.audit.services import record_refused, record_write
 from ketacare.clinical.dosing.dose import (
     check_cumulative_exposure,
@@ -96,7 +97,7 @@ from ketacare.protocols.selectors import (
     get_active_protocol_version,
 )
 from ketacare.protocols.services import ensure_standard_protocols
-from ketacare.records import save_validated
+from ketacare.records import save_validated, validation_to_clinical
 from ketacare.treatment import rems
 from ketacare.treatment.context import (
     Setup,
@@ -132,7 +133,7 @@ from ketacare.treatment.models import (
     VitalsPhase,
     VitalsReading,
 )
-from ketacare.treatment.selectors import load_session_for_update
+from ketacare.treatment.selectors import load_session_for_update, lock_session_for_vitals
 
 S = SessionState
 T = TypeVar("T")
@@ -157,6 +158,21 @@ def _now(as_of: datetime | None) -> datetime:
         "as_of must be timezone-aware.",
     )
     return as_of
+
+
+def _insert_with_known_references(row: Any, references: tuple[str, ...]) -> None:
+    """``save_validated`` for an insert whose foreign keys name rows this transaction has
+    just read: every field, unique and check-constraint validation runs except the
+    existence query per foreign key in ``references`` (model errors still become 422)."""
+    try:
+        row.clean_fields(exclude=set(references))
+        row.clean()
+        row.validate_unique()
+        row.validate_constraints()
+    except ValidationError as exc:
+        raise validation_to_clinical(exc) from exc
+    with service_write():
+        row.save(force_insert=True)
 
 
 def _not_after(when: datetime, now: datetime, field: str) -> None:
@@ -494,7 +510,7 @@ class RecordedVitals:
 def record_vitals(
     *,
     actor: User,
-    session: TreatmentSession,
+    session: TreatmentSession | int,
     systolic_mmhg: int,
     diastolic_mmhg: int,
     heart_rate_bpm: int,
@@ -503,14 +519,24 @@ def record_vitals(
     taken_at: datetime,
     as_of: datetime | None = None,
 ) -> RecordedVitals:
-    """Record one set of vital signs; out-of-range readings come back as alerts."""
+    """Record one set of vital signs; out-of-range readings come back as alerts.
+
+    ``session`` is the session or its id (the API passes the id: the session is then read
+    once, locked, within the actor's clinic, ``NotFound`` otherwise, and the request's one
+    audit entry is the write's). The busiest write of the clinic day, so it issues the fewest
+    statements the rules allow: lock the session (with its protocol version), read the clinic
+    policy, insert the reading, then append the audit entry last, so the audit chain's head
+    row stays locked only from that append to the commit."""
     require_permission(actor, Permission.RECORD_SESSION_OBSERVATIONS)
-    session = _load(actor, session)
+    if isinstance(session, TreatmentSession):
+        _same_clinic(actor, session, "session")
+        session = session.pk
+    locked = lock_session_for_vitals(actor, session)
     now = _now(as_of)
     require(
-        session.state in _IN_PROGRESS,
+        locked.state in _IN_PROGRESS,
         "session_not_in_progress",
-        f"Vital signs are recorded between check-in and discharge; the session is {session.state}.",
+        f"Vital signs are recorded between check-in and discharge; the session is {locked.state}.",
     )
     _not_after(taken_at, now, "taken_at")
     vitals = Vitals(
@@ -521,19 +547,19 @@ def record_vitals(
         respiratory_rate_per_min=respiratory_rate_per_min,
         taken_at=taken_at,
     )
-    setup = setup_for(session.course.protocol_version)
+    setup = setup_for(locked.course.protocol_version)
     alerts = tuple(f.as_dict() for f in assess_vitals(vitals, setup.session.vitals_thresholds))
     phase = {
         S.CHECKED_IN: VitalsPhase.PRE_DOSE,
         S.CLEARED: VitalsPhase.PRE_DOSE,
         S.DOSING: VitalsPhase.DURING,
         S.OBSERVATION: VitalsPhase.POST_DOSE,
-    }[S(session.state)]
+    }[S(locked.state)]
     row = VitalsReading(
-        clinic_id=session.clinic_id,
+        clinic_id=locked.clinic_id,
         created_at=now,
         created_by=actor,
-        session=session,
+        session=locked,
         taken_at=taken_at,
         phase=phase,
         systolic_mmhg=systolic_mmhg,
@@ -543,12 +569,15 @@ def record_vitals(
         respiratory_rate_per_min=respiratory_rate_per_min,
         alerts=list(alerts),
     )
-    save_validated(row)
+    # The three foreign keys were just read in this transaction (the session row is locked,
+    # its clinic is the row's, the actor is the authenticated user), so full_clean's
+    # existence query for each is skipped; the database's constraints still hold them.
+    _insert_with_known_references(row, ("clinic", "created_by", "session"))
     record_write(
         actor=actor,
         action=AuditAction.CREATE,
         target=row,
-        patient_id=session.patient_id,
+        patient_id=locked.patient_id,
         after={
             "bp": f"{systolic_mmhg}/{diastolic_mmhg}",
             "spo2_percent": spo2_percent,
