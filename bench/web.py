@@ -100,51 +100,153 @@ def _stats(times: list[float]) -> tuple[float, float]:
 
 # --- The hand-written baselines: ONE query each ----------------------------------------------
 
+# Each baseline reads every row its page shows or decides with (not only the page's headline
+# table): the same tables, the same filters, as one statement. What a baseline leaves out is
+# what no hand-written query would do: sign-in and the audit entry's write.
+
 CHART_SQL = """
-SELECT 'patient', p.id, CAST(p.updated_at AS TEXT), p.family_name || ', ' || p.given_name
-  FROM patients_patient p WHERE p.id = %(id)s
+SELECT 'patient', p.id, CAST(p.updated_at AS TEXT), p.family_name || ', ' || c.name
+  FROM patients_patient p JOIN accounts_clinic c ON c.id = p.clinic_id WHERE p.id = %(id)s
+UNION ALL SELECT 'access', a.id, CAST(a.occurred_at AS TEXT), a.summary
+  FROM (SELECT id, occurred_at, summary FROM audit_auditentry
+         WHERE clinic_id_snapshot = %(clinic)s AND patient_id_snapshot = %(id)s
+         ORDER BY id DESC LIMIT 50) a
 UNION ALL SELECT 'weight', w.id, CAST(w.measured_at AS TEXT), CAST(w.weight_kg AS TEXT)
-  FROM patients_weightmeasurement w WHERE w.patient_id = %(id)s
+  FROM (SELECT id, measured_at, weight_kg FROM patients_weightmeasurement
+         WHERE patient_id = %(id)s AND superseded_by_id IS NULL
+         ORDER BY measured_at DESC, id DESC LIMIT 5) w
+UNION ALL SELECT 'diagnosis', d.id, CAST(d.onset_date AS TEXT), d.icd10_code
+  FROM patients_diagnosis d WHERE d.patient_id = %(id)s AND d.superseded_by_id IS NULL
+UNION ALL SELECT 'medication', m.id, CAST(m.stopped_on AS TEXT), m.name || ' ' || m.drug_class
+  FROM patients_medication m WHERE m.patient_id = %(id)s AND m.superseded_by_id IS NULL
 UNION ALL SELECT 'trial', t.id, CAST(t.created_at AS TEXT), t.drug
-  FROM patients_medicationtrial t WHERE t.patient_id = %(id)s
+  FROM patients_medicationtrial t WHERE t.patient_id = %(id)s AND t.superseded_by_id IS NULL
+UNION ALL SELECT 'consent', s.id, CAST(s.signed_at AS TEXT),
+       d.route || ' v' || CAST(v.version_number AS TEXT)
+  FROM consent_consentsignature s
+  JOIN consent_consentdocumentversion v ON v.id = s.version_id
+  JOIN consent_consentdocument d ON d.id = v.document_id
+ WHERE s.patient_id = %(id)s AND s.clinic_id = %(clinic)s
+UNION ALL SELECT 'consent version', v.id, CAST(v.effective_at AS TEXT), d.route
+  FROM consent_consentdocumentversion v JOIN consent_consentdocument d ON d.id = v.document_id
+ WHERE v.clinic_id = %(clinic)s
 UNION ALL SELECT 'evaluation', e.id, CAST(e.as_of AS TEXT), e.verdict
-  FROM evaluation_evaluation e WHERE e.patient_id = %(id)s
-UNION ALL SELECT 'consent', s.id, CAST(s.signed_at AS TEXT), CAST(s.version_id AS TEXT)
-  FROM consent_consentsignature s WHERE s.patient_id = %(id)s
-UNION ALL SELECT 'course', c.id, CAST(c.start_at AS TEXT), c.protocol_code
-  FROM treatment_course c WHERE c.patient_id = %(id)s
-UNION ALL SELECT 'session', s.id, CAST(s.scheduled_at AS TEXT), s.state
-  FROM treatment_treatmentsession s WHERE s.patient_id = %(id)s
-UNION ALL SELECT 'assessment', a.id, CAST(a.taken_at AS TEXT), CAST(a.total AS TEXT)
+  FROM evaluation_evaluation e WHERE e.patient_id = %(id)s AND e.clinic_id = %(clinic)s
+UNION ALL SELECT 'acknowledgment', k.id, CAST(k.acknowledged_at AS TEXT), k.reason
+  FROM evaluation_cautionacknowledgment k
+  JOIN evaluation_evaluation e ON e.id = k.evaluation_id WHERE e.patient_id = %(id)s
+UNION ALL SELECT 'course', c.id, CAST(c.start_at AS TEXT), c.status || ' ' || v.code
+  FROM treatment_course c JOIN protocols_protocolversion v ON v.id = c.protocol_version_id
+ WHERE c.patient_id = %(id)s
+UNION ALL SELECT 'session', s.id, CAST(s.scheduled_at AS TEXT),
+       s.state || ' ' || COALESCE(CAST(d.dose_mg AS TEXT), '') || ' '
+       || COALESCE(CAST(d.started_at AS TEXT), '')
+  FROM treatment_treatmentsession s LEFT JOIN treatment_doseadministration d ON d.session_id = s.id
+ WHERE s.patient_id = %(id)s
+UNION ALL SELECT 'pre-dose vitals', v.id, CAST(v.taken_at AS TEXT),
+       CAST(v.systolic_mmhg AS TEXT) || '/' || CAST(v.diastolic_mmhg AS TEXT)
+  FROM (SELECT r.id, r.taken_at, r.systolic_mmhg, r.diastolic_mmhg
+          FROM treatment_vitalsreading r JOIN treatment_treatmentsession s ON s.id = r.session_id
+         WHERE s.patient_id = %(id)s AND r.phase = 'pre_dose'
+         ORDER BY r.taken_at DESC, r.id DESC LIMIT 1) v
+UNION ALL SELECT 'assessment', a.id, CAST(a.taken_at AS TEXT),
+       a.instrument || ' ' || CAST(a.total AS TEXT)
   FROM measures_assessment a WHERE a.patient_id = %(id)s
 UNION ALL SELECT 'alert', a.id, CAST(a.created_at AS TEXT), a.status
   FROM measures_safetyalert a WHERE a.patient_id = %(id)s
+UNION ALL SELECT 'care plan', p.id, CAST(p.created_at AS TEXT), p.status
+  FROM careplans_careplan p WHERE p.patient_id = %(id)s AND p.status = 'active'
+UNION ALL SELECT 'prior treatment', r.id, CAST(r.ended_on AS TEXT), r.option
+  FROM interop_priortreatmentreport r WHERE r.patient_id = %(id)s
+UNION ALL SELECT 'preference', t.id, CAST(t.stated_at AS TEXT), t.travel_burden
+  FROM interop_treatmentpreference t WHERE t.patient_id = %(id)s
+UNION ALL SELECT 'clinic policy', c.id, CAST(c.version AS TEXT),
+       CAST(c.phq9_remission_max_total AS TEXT)
+  FROM protocols_clinicpolicyversion c WHERE c.clinic_id = %(clinic)s AND c.active
+UNION ALL SELECT 'care plan policy', c.id, NULL, CAST(c.integration_window_days AS TEXT)
+  FROM careplans_careplanpolicy c WHERE c.clinic_id = %(clinic)s
+UNION ALL SELECT 'protocol', v.id, NULL, v.drug || ' ' || v.route
+  FROM protocols_protocolversion v WHERE v.clinic_id = %(clinic)s AND v.active
+UNION ALL SELECT 'recommendation settings', r.id, NULL, CAST(r.ect_referral AS TEXT)
+  FROM interop_recommendationsettings r WHERE r.clinic_id = %(clinic)s
 """
 
 BOARD_SQL = """
-SELECT s.id, s.scheduled_at, s.state, s.chair, p.id, p.given_name, p.family_name, p.mrn,
-       c.protocol_code, c.route
-  FROM treatment_treatmentsession s
+WITH today AS (
+  SELECT s.id, s.patient_id, s.course_id, s.scheduled_at, s.state, s.chair
+    FROM treatment_treatmentsession s
+   WHERE s.clinic_id = %(clinic)s
+     AND ((s.scheduled_at >= %(start)s AND s.scheduled_at < %(end)s)
+          OR s.state IN ('checked_in', 'cleared', 'dosing', 'observation'))
+)
+SELECT 'session', t.id, CAST(t.scheduled_at AS TEXT),
+       t.state || ' ' || t.chair || ' ' || p.family_name || ' ' || p.mrn || ' ' || v.code || ' '
+       || COALESCE(CAST(d.dose_mg AS TEXT), '')
+  FROM today t
+  JOIN patients_patient p ON p.id = t.patient_id
+  JOIN treatment_course c ON c.id = t.course_id
+  JOIN protocols_protocolversion v ON v.id = c.protocol_version_id
+  LEFT JOIN treatment_doseadministration d ON d.session_id = t.id
+UNION ALL SELECT 'vitals', r.session_id, CAST(r.taken_at AS TEXT), r.phase
+  FROM treatment_vitalsreading r WHERE r.session_id IN (SELECT id FROM today)
+UNION ALL SELECT 'pre-dose MOAA/S', o.session_id, NULL, NULL
+  FROM treatment_sessionobservation o
+ WHERE o.session_id IN (SELECT id FROM today) AND o.pre_dose AND o.scale = 'moaas'
+UNION ALL SELECT 'clinic policy', c.id, CAST(c.version AS TEXT),
+       CAST(c.phq9_remission_max_total AS TEXT)
+  FROM protocols_clinicpolicyversion c WHERE c.clinic_id = %(clinic)s AND c.active
+UNION ALL SELECT 'alert', a.id, CAST(a.created_at AS TEXT),
+       a.severity || ' ' || p.family_name || ' ' || s.instrument || ' ' || CAST(s.total AS TEXT)
+  FROM measures_safetyalert a
+  JOIN patients_patient p ON p.id = a.patient_id
+  JOIN measures_assessment s ON s.id = a.assessment_id
+ WHERE a.clinic_id = %(clinic)s AND a.status = 'open'
+UNION ALL SELECT 'REMS form', f.id, CAST(f.due_at AS TEXT), p.family_name
+  FROM treatment_remsform f
+  JOIN treatment_treatmentsession s ON s.id = f.session_id
   JOIN patients_patient p ON p.id = s.patient_id
-  JOIN treatment_course c ON c.id = s.course_id
- WHERE s.clinic_id = %(clinic)s AND s.scheduled_at >= %(start)s AND s.scheduled_at < %(end)s
- ORDER BY s.scheduled_at, s.chair
+ WHERE f.clinic_id = %(clinic)s AND f.submitted_at IS NULL
+UNION ALL SELECT 'schedule', m.id, NULL, m.instrument || ' ' || m.phase
+  FROM measures_assessmentschedule m WHERE m.clinic_id = %(clinic)s AND m.active
+UNION ALL SELECT 'assessment', a.patient_id, CAST(a.taken_at AS TEXT),
+       a.instrument || ' ' || a.context
+  FROM measures_assessment a WHERE a.patient_id IN (SELECT patient_id FROM today)
+UNION ALL SELECT 'dose', s.patient_id, CAST(d.started_at AS TEXT), NULL
+  FROM treatment_doseadministration d JOIN treatment_treatmentsession s ON s.id = d.session_id
+ WHERE s.patient_id IN (SELECT patient_id FROM today)
 """
 
 SHEET_SQL = """
 SELECT 'session', s.id, CAST(s.scheduled_at AS TEXT),
-       s.state || ' ' || p.family_name || ' ' || c.protocol_code
+       s.state || ' ' || p.family_name || ' ' || v.code || ' ' || k.name || ' '
+       || COALESCE(u.username, '')
   FROM treatment_treatmentsession s
   JOIN patients_patient p ON p.id = s.patient_id
+  JOIN accounts_clinic k ON k.id = s.clinic_id
   JOIN treatment_course c ON c.id = s.course_id
+  JOIN protocols_protocolversion v ON v.id = c.protocol_version_id
+  LEFT JOIN accounts_user u ON u.id = s.prescriber_on_site_id
  WHERE s.id = %(id)s
-UNION ALL SELECT 'vitals', v.id, CAST(v.taken_at AS TEXT),
-       CAST(v.systolic_mmhg AS TEXT) || '/' || CAST(v.diastolic_mmhg AS TEXT)
-  FROM treatment_vitalsreading v WHERE v.session_id = %(id)s
+UNION ALL SELECT 'vitals', r.id, CAST(r.taken_at AS TEXT),
+       CAST(r.systolic_mmhg AS TEXT) || '/' || CAST(r.diastolic_mmhg AS TEXT)
+  FROM treatment_vitalsreading r WHERE r.session_id = %(id)s
 UNION ALL SELECT 'observation', o.id, CAST(o.observed_at AS TEXT), o.scale
   FROM treatment_sessionobservation o WHERE o.session_id = %(id)s
+UNION ALL SELECT 'adverse event', e.id, CAST(e.onset_at AS TEXT), e.event_type
+  FROM treatment_adverseeventrecord e WHERE e.session_id = %(id)s
+UNION ALL SELECT 'override', o.id, NULL, o.reason
+  FROM treatment_sessionoverride o WHERE o.session_id = %(id)s
+UNION ALL SELECT 'safety assessment', a.id, CAST(a.assessed_at AS TEXT),
+       a.outcome || ' ' || u.username
+  FROM treatment_safetyassessment a JOIN accounts_user u ON u.id = a.created_by_id
+ WHERE a.session_id = %(id)s
 UNION ALL SELECT 'dose', d.id, CAST(d.started_at AS TEXT), CAST(d.dose_mg AS TEXT)
   FROM treatment_doseadministration d WHERE d.session_id = %(id)s
+UNION ALL SELECT 'clinic policy', c.id, CAST(c.version AS TEXT),
+       CAST(c.phq9_remission_max_total AS TEXT)
+  FROM protocols_clinicpolicyversion c
+ WHERE c.clinic_id = (SELECT clinic_id FROM treatment_treatmentsession WHERE id = %(id)s)
+   AND c.active
 """
 
 ALERTS_SQL = """
@@ -164,6 +266,17 @@ UNION ALL SELECT 'dose', d.id, CAST(d.started_at AS TEXT), CAST(d.dose_mg AS TEX
   FROM treatment_doseadministration d
   JOIN treatment_treatmentsession s ON s.id = d.session_id
  WHERE s.patient_id = %(id)s
+UNION ALL SELECT 'clinic policy', c.id, CAST(c.version AS TEXT),
+       CAST(c.phq9_remission_max_total AS TEXT)
+  FROM protocols_clinicpolicyversion c
+ WHERE c.clinic_id = (SELECT clinic_id FROM patients_patient WHERE id = %(id)s) AND c.active
+"""
+
+# The floor: the simplest audited read on the same stack (token sign-in, one row, one audit
+# entry, JSON), against the one SELECT of that row. No page can be cheaper than this.
+PATIENT_SQL = """
+SELECT p.id, p.mrn, p.given_name, p.family_name, p.date_of_birth, p.sex, p.clinic_id
+  FROM patients_patient p WHERE p.id = %(id)s
 """
 
 
@@ -268,11 +381,14 @@ def _samples(repeats: int, seed: int) -> dict[str, list[tuple[int, str, str, dic
         "board": [
             (c, reverse("treatment:board"), BOARD_SQL, {"clinic": c, **day}) for c in board_clinics
         ],
-        "chart": [(c, f"/patients/{p}/", CHART_SQL, {"id": p}) for p, c in patients],
+        "chart": [(c, f"/patients/{p}/", CHART_SQL, {"id": p, "clinic": c}) for p, c in patients],
         "run sheet": [(c, f"/sessions/{s}/", SHEET_SQL, {"id": s}) for s, c in sessions[:repeats]],
         "alerts (API)": [(c, "/api/v1/alerts", ALERTS_SQL, {"clinic": c}) for c in board_clinics],
         "outcomes (API)": [
             (c, f"/api/v1/patients/{p}/outcomes", OUTCOMES_SQL, {"id": p}) for p, c in patients
+        ],
+        "floor: one patient (API)": [
+            (c, f"/api/v1/patients/{p}", PATIENT_SQL, {"id": p}) for p, c in patients
         ],
     }
 

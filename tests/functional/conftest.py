@@ -1,5 +1,7 @@
 """Browser tests: Playwright driving Debian's chromium (never a downloaded browser) against
-pytest-django's live server. Screenshots of the main pages go to docs/screenshots/.
+pytest-django's live server. Screenshots of the main pages go to a temporary directory, or
+to docs/screenshots/ (the README's) with KETACARE_UPDATE_SCREENSHOTS=1, so a test run leaves
+the checkout clean.
 
 ``assert_accessible(page)`` runs axe-core (vendored under ``vendor/axe-core``, injected into
 the page, never downloaded) and fails on serious or critical violations."""
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("KETACARE_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
 
@@ -61,17 +63,18 @@ def sign_in(page, live_server):
 
 
 @pytest.fixture
-def screenshot_dir() -> Path:
-    """Where screenshots for the README go (for tests driving several browser contexts)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshot_dir(tmp_path_factory) -> Path:
+    """Where screenshots go (for tests driving several browser contexts)."""
+    if os.environ.get("KETACARE_UPDATE_SCREENSHOTS") == "1":
+        README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return README_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture
-def screenshot(page):
+def screenshot(page, screenshot_dir):
     def _shot(name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
+        path = screenshot_dir / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -37,6 +37,7 @@ from ketacare.evaluation.mappers import (
 from ketacare.evaluation.models import CautionAcknowledgment, Evaluation
 from ketacare.patients.models import Medication, MedicationTrial, Patient
 from ketacare.patients.selectors import access_patient
+from ketacare.read_scope import shared_read
 
 
 def require_evaluation_time(when: datetime, now: datetime) -> None:
@@ -86,6 +87,7 @@ _ACKNOWLEDGMENTS = Prefetch(
 )
 
 
+@shared_read
 def latest_evaluation(patient: Patient) -> Evaluation | None:
     """The patient's latest evaluation (by evaluation time, then by id), acknowledgments
     prefetched; None if the patient was never evaluated. No permission check, no audit."""

@@ -96,10 +96,12 @@ from ketacare.interop.models import (
 from ketacare.measures.mappers import CSSRS_SCALE_CODE, to_observations
 from ketacare.measures.models import Assessment, AssessmentContext
 from ketacare.measures.selectors import patient_assessments
-from ketacare.patients.models import Medication, MedicationClass, MedicationTrial, Patient
+from ketacare.patients.models import MedicationClass, Patient
+from ketacare.patients.selectors import current_medications, current_trials
 from ketacare.protocols.models import ProtocolVersion
 from ketacare.protocols.selectors import get_outcome_policy
-from ketacare.treatment.models import DoseAdministration, VitalsPhase, VitalsReading
+from ketacare.treatment.models import VitalsPhase, VitalsReading
+from ketacare.treatment.selectors import courses_with_sessions, dose_given
 
 _CAUTION_OF_CLASS = {
     MedicationClass.BENZODIAZEPINE: Caution.CNS_DEPRESSANT_USE,
@@ -265,23 +267,19 @@ def _option_of(drug: str, route: str) -> TreatmentOption | None:
 
 
 def _courses_with_doses(patient: Patient, as_of: datetime) -> list[_CourseDoses]:
-    """Doses given in KetaCare, grouped by course, courses in the order of their first dose.
-    (Read-only query: no treatment selector groups doses by course.)"""
-    rows = (
-        DoseAdministration.objects.filter(session__patient=patient, started_at__lte=as_of)
-        .order_by("started_at", "id")
-        .values_list(
-            "pk",
-            "started_at",
-            "session__course_id",
-            "session__course__drug",
-            "session__course__route",
-            "session__course_week",
-        )
+    """Doses given in KetaCare, grouped by course, courses in the order of their first dose
+    (from the courses as the chart's treatment panel reads them: shared within a page)."""
+    rows = sorted(
+        (dose.started_at, dose.pk, course, session.course_week)
+        for course in courses_with_sessions(patient)
+        for session in course.sessions.all()
+        if (dose := dose_given(session)) is not None and dose.started_at <= as_of
     )
     grouped: dict[int, dict[str, Any]] = {}
-    for pk, started_at, course_id, drug, route, week in rows:
-        entry = grouped.setdefault(course_id, {"drug": drug, "route": route, "doses": []})
+    for started_at, pk, course, week in rows:
+        entry = grouped.setdefault(
+            course.pk, {"drug": course.drug, "route": course.route, "doses": []}
+        )
         entry["doses"].append((DoseEvent(given_at=started_at, dose_id=str(pk)), week))
     courses = []
     for course_id, entry in grouped.items():
@@ -474,7 +472,7 @@ def evaluation_facts(patient: Patient, as_of: datetime) -> EvaluationFacts:
 
 
 def to_trials(patient: Patient) -> tuple[AntidepressantTrial, ...]:
-    rows = MedicationTrial.objects.filter(patient=patient, superseded_by__isnull=True)
+    rows = current_trials(patient)
     return tuple(
         AntidepressantTrial(
             drug=r.drug,
@@ -491,11 +489,10 @@ def to_trials(patient: Patient) -> tuple[AntidepressantTrial, ...]:
 
 
 def medication_cautions(patient: Patient) -> frozenset[Caution]:
-    current = Medication.objects.filter(
-        patient=patient, superseded_by__isnull=True, stopped_on__isnull=True
-    )
     return frozenset(
-        _CAUTION_OF_CLASS[m.drug_class] for m in current if m.drug_class in _CAUTION_OF_CLASS
+        _CAUTION_OF_CLASS[m.drug_class]
+        for m in current_medications(patient)
+        if m.stopped_on is None and m.drug_class in _CAUTION_OF_CLASS
     )
 
 

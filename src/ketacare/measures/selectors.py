@@ -60,8 +60,9 @@ from ketacare.patients.models import Patient
 from ketacare.protocols.mappers import maintenance_policy_from, outcome_policy_from
 from ketacare.protocols.models import ClinicPolicyVersion
 from ketacare.protocols.selectors import get_active_clinic_policy, get_outcome_policy
+from ketacare.read_scope import shared_read
 from ketacare.treatment.models import Course, DoseAdministration, TreatmentSession
-from ketacare.treatment.selectors import list_dose_events
+from ketacare.treatment.selectors import courses_with_sessions, dose_given, list_dose_events
 
 _ESKETAMINE = "esketamine"
 _OPEN_SESSION_STATES = ("scheduled", "checked_in", "cleared", "dosing", "observation")
@@ -81,13 +82,16 @@ def _patient(actor: User, patient_id: int, purpose: str) -> Patient:
     return patient
 
 
+@shared_read
+def _every_assessment(patient: Patient) -> list[Assessment]:
+    return list(Assessment.objects.filter(patient=patient).order_by("taken_at", "id"))
+
+
 def patient_assessments(patient: Patient, *, as_of: datetime | None = None) -> list[Assessment]:
     """Every assessment of the patient up to ``as_of``, oldest first (no audit: callers
-    have accessed the patient)."""
-    qs = Assessment.objects.filter(patient=patient)
-    if as_of is not None:
-        qs = qs.filter(taken_at__lte=as_of)
-    return list(qs.order_by("taken_at", "id"))
+    have accessed the patient). One query per page: the chart's panels share it."""
+    rows = _every_assessment(patient)
+    return rows if as_of is None else [r for r in rows if r.taken_at <= as_of]
 
 
 def list_assessments_for_patient(
@@ -143,16 +147,25 @@ def access_outcomes(actor: User, patient_id: int) -> OutcomeView:
 # --- Alerts ----------------------------------------------------------------------------------
 
 
-def list_open_alerts(actor: User) -> list[SafetyAlert]:
-    """The clinic's open safety alerts, most severe and oldest first (the dashboard list)."""
-    require_permission(actor, Permission.ACKNOWLEDGE_ALERT)
-    rank = {"critical": 0, "high": 1, "warning": 2}
+_SEVERITY_RANK = {"critical": 0, "high": 1, "warning": 2}
+
+
+def open_alerts(clinic_id: int) -> list[SafetyAlert]:
+    """A clinic's open safety alerts, most severe and oldest first. No permission check or
+    audit: for a caller that checked ACKNOWLEDGE_ALERT and audits the page it is part of."""
     alerts = list(
-        SafetyAlert.objects.filter(clinic_id=actor.clinic_id, status=AlertStatus.OPEN)
+        SafetyAlert.objects.filter(clinic_id=clinic_id, status=AlertStatus.OPEN)
         .select_related("patient", "assessment")
         .order_by("created_at", "id")
     )
-    alerts.sort(key=lambda a: rank.get(a.severity, 9))
+    alerts.sort(key=lambda a: _SEVERITY_RANK.get(a.severity, 9))
+    return alerts
+
+
+def list_open_alerts(actor: User) -> list[SafetyAlert]:
+    """The clinic's open safety alerts, most severe and oldest first (the dashboard list)."""
+    require_permission(actor, Permission.ACKNOWLEDGE_ALERT)
+    alerts = open_alerts(actor.clinic_id)
     record_read(
         actor=actor,
         target=("measures.SafetyAlert", "open"),
@@ -210,15 +223,10 @@ class _History:
 
 
 def _history(patient: Patient) -> _History:
-    course = Course.objects.filter(patient=patient).order_by("start_at", "id").first()
-    sessions = tuple(TreatmentSession.objects.filter(course=course)) if course else ()
-    times = dict(
-        DoseAdministration.objects.filter(session__course=course).values_list(
-            "session_id", "started_at"
-        )
-        if course
-        else ()
-    )
+    # The courses as the chart's treatment panel reads them (shared within a page).
+    course = min(courses_with_sessions(patient), key=lambda c: (c.start_at, c.pk), default=None)
+    sessions = tuple(course.sessions.all()) if course else ()
+    times = {s.pk: dose.started_at for s in sessions if (dose := dose_given(s)) is not None}
     return _History(
         tuple(list_dose_events(patient)), course, sessions, times, patient_assessments(patient)
     )

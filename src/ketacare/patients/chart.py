@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from ketacare.accounts.permissions import Permission, has_permission
-from ketacare.patients.models import Diagnosis, Medication, MedicationTrial, WeightMeasurement
+from ketacare.patients.models import Diagnosis
+from ketacare.patients.selectors import current_medications, current_trials, recent_weights
 from ketacare.web.chart import ChartPanel
 
 
 def chart_panels(request, patient) -> list[ChartPanel]:
     current = {"superseded_by__isnull": True, "patient": patient}
-    weights = WeightMeasurement.objects.filter(**current).order_by("-measured_at")
     return [
         ChartPanel(
             key="summary",
@@ -15,10 +15,10 @@ def chart_panels(request, patient) -> list[ChartPanel]:
             template="patients/chart_summary.html",
             order=0,
             context={
-                "weights": list(weights[:5]),
+                "weights": recent_weights(patient),
                 "diagnoses": list(Diagnosis.objects.filter(**current).order_by("-id")),
-                "medications": list(Medication.objects.filter(**current).order_by("name")),
-                "trials": list(MedicationTrial.objects.filter(**current).order_by("id")),
+                "medications": current_medications(patient),
+                "trials": current_trials(patient),
                 "can_edit": has_permission(request.user, Permission.EDIT_DEMOGRAPHICS),
             },
         )

@@ -10,7 +10,8 @@ from ketacare.access import NotFound
 from ketacare.accounts.models import Role, User
 from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.services import record_read
-from ketacare.patients.models import Patient, WeightMeasurement
+from ketacare.patients.models import Medication, MedicationTrial, Patient, WeightMeasurement
+from ketacare.read_scope import shared_read
 
 
 def access_patient(actor: User, patient_id: int, *, purpose: str = "chart") -> Patient:
@@ -58,9 +59,35 @@ def list_patients(
     return page, total
 
 
+RECENT_WEIGHTS = 5  # how many the chart's summary lists
+
+
+@shared_read
+def recent_weights(patient: Patient) -> list[WeightMeasurement]:
+    """The patient's current (not superseded) weights, newest first, up to RECENT_WEIGHTS."""
+    return list(
+        WeightMeasurement.objects.filter(patient=patient, superseded_by__isnull=True).order_by(
+            "-measured_at", "-id"
+        )[:RECENT_WEIGHTS]
+    )
+
+
 def latest_weight(patient: Patient) -> WeightMeasurement | None:
-    return (
-        WeightMeasurement.objects.filter(patient=patient, superseded_by__isnull=True)
-        .order_by("-measured_at", "-id")
-        .first()
+    weights = recent_weights(patient)
+    return weights[0] if weights else None
+
+
+@shared_read
+def current_medications(patient: Patient) -> list[Medication]:
+    """Current (not superseded) medication records, stopped ones included, by name."""
+    return list(
+        Medication.objects.filter(patient=patient, superseded_by__isnull=True).order_by("name")
+    )
+
+
+@shared_read
+def current_trials(patient: Patient) -> list[MedicationTrial]:
+    """Current (not superseded) antidepressant trials, in the order they were recorded."""
+    return list(
+        MedicationTrial.objects.filter(patient=patient, superseded_by__isnull=True).order_by("id")
     )

@@ -16,8 +16,9 @@ Which dose is shown:
 
 Nothing is shown without a weight, a recorded sex (both covariates of the models), or a PK
 model for the course's drug and route (e.g. IM/SC racemic ketamine: no verified absorption
-model, docs/pk-validation.md). Staff with ``USE_CLINICAL_TOOLS`` only. Three queries, whatever
-the patient's history. Decision support: nothing is stored.
+model, docs/pk-validation.md). Staff with ``USE_CLINICAL_TOOLS`` only. The weight and the
+courses are the rows the chart's other panels read (``read_scope``), whatever the history.
+Decision support: nothing is stored.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.clinical.pk import ReferenceRegimen
 from ketacare.patients.selectors import latest_weight
 from ketacare.protocols.mappers import protocol_from_data
-from ketacare.treatment.models import Course, CourseStatus, DoseAdministration
+from ketacare.treatment.models import Course, CourseStatus
+from ketacare.treatment.selectors import courses_with_sessions, dose_given
 from ketacare.web.chart import ChartPanel
 
 # (drug, route) -> the PK model used for the curve (docs/pk-validation.md).
@@ -65,12 +67,8 @@ def _course_dose(course: Course, weight_kg: Decimal) -> tuple[dict[str, Any], st
         basis = f"{mg_per_kg.normalize()} mg/kg x {weight_kg} kg (latest weight)"
     else:
         assert isinstance(rule, FixedStepDose)
-        last = (
-            DoseAdministration.objects.filter(session__course=course)
-            .order_by("-started_at", "-id")
-            .values_list("dose_mg", flat=True)
-            .first()
-        )
+        given = [d for s in course.sessions.all() if (d := dose_given(s)) is not None]
+        last = max(given, key=lambda d: (d.started_at, d.pk)).dose_mg if given else None
         dose = last or course.dose_mg or rule.start_dose_mg or rule.steps_mg[0]
         basis = "the last dose given in this course" if last else "the course's first dose"
     params = {
@@ -102,11 +100,8 @@ def chart_panels(request, patient) -> list[ChartPanel]:
     if not has_permission(request.user, Permission.USE_CLINICAL_TOOLS):
         return []
     weight = latest_weight(patient)
-    course = (
-        Course.objects.filter(patient=patient, status=CourseStatus.ACTIVE)
-        .select_related("protocol_version")
-        .order_by("-start_at", "-id")
-        .first()
+    course = next(
+        (c for c in courses_with_sessions(patient) if c.status == CourseStatus.ACTIVE), None
     )
     params = note = None
     missing = None

@@ -13,6 +13,7 @@ from ketacare.clinical.outcomes import OutcomePolicy
 from ketacare.protocols.mappers import outcome_policy_from, protocol_for_clinic
 from ketacare.protocols.models import ClinicPolicyVersion, ProtocolVersion
 from ketacare.protocols.services import ensure_standard_protocols
+from ketacare.read_scope import shared_read
 
 
 def get_protocols(actor: User, *, include_inactive: bool = False) -> list[ProtocolVersion]:
@@ -38,6 +39,7 @@ def get_clinic_policy_values(clinic_id: int) -> dict[str, Any] | None:
     return None if row is None else row.values
 
 
+@shared_read
 def get_active_clinic_policy(clinic_id: int) -> ClinicPolicyVersion | None:
     """The clinic's active policy row (None until an admin saves one): the outcome and
     maintenance settings are read from it with ``protocols.mappers.outcome_policy_from``."""

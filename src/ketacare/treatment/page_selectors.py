@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from ketacare.accounts.models import Role, User
@@ -38,7 +38,7 @@ from ketacare.clinical.session.states import SessionState
 from ketacare.clinical.session.vitals import predose_bp_limits
 from ketacare.measures import schedule as measures_schedule
 from ketacare.measures.models import Assessment
-from ketacare.measures.selectors import list_open_alerts, schedule_rules
+from ketacare.measures.selectors import open_alerts, schedule_rules
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import latest_weight
 from ketacare.protocols.mappers import (
@@ -61,7 +61,7 @@ from ketacare.treatment.models import (
     VitalsPhase,
     VitalsReading,
 )
-from ketacare.treatment.selectors import PendingRemsForm, pending_rems_forms
+from ketacare.treatment.selectors import PendingRemsForm, courses_with_sessions, pending_rems_forms
 
 S = SessionState
 IN_PROGRESS = (S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION)
@@ -279,17 +279,20 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
     )
     setups = clinic_setups(actor.clinic_id)
     can_see_alerts = has_permission(actor, Permission.ACKNOWLEDGE_ALERT)
-    alerts = list_open_alerts(actor) if can_see_alerts else []
+    alerts = open_alerts(actor.clinic_id) if can_see_alerts else []
     alerts_by_patient: dict[int, list[Any]] = defaultdict(list)
     for alert in alerts:
         alerts_by_patient[alert.patient_id].append(alert)
-    # The pending REMS forms are part of the board's own read entry (one entry for the
-    # sessions and forms this request shows; the alerts list audits its own read).
+    # One read entry for everything this request shows: sessions, pending REMS forms and
+    # open safety alerts.
     rems_forms = pending_rems_forms(actor.clinic_id, now)
+    shown = f"{len(sessions)} sessions, {len(rems_forms)} pending REMS forms"
+    if can_see_alerts:
+        shown += f", {len(alerts)} open safety alerts"
     record_read(
         actor=actor,
         target=("treatment.TreatmentSession", "board"),
-        summary=f"clinic-day board: {len(sessions)} sessions, {len(rems_forms)} pending REMS forms",
+        summary=f"clinic-day board: {shown}",
     )
     rems_by_session = {f.session_id: f for f in rems_forms}
     due_by_patient = _assessments_due_for(
@@ -557,16 +560,6 @@ def pk_preview_params(
 
 
 def list_courses_for_chart(patient: Patient) -> list[Course]:
-    """The patient's courses, newest first, each with its sessions and doses (two queries;
-    no audit: the chart read the patient)."""
-    return list(
-        Course.objects.filter(patient=patient)
-        .select_related("protocol_version")
-        .prefetch_related(
-            Prefetch(
-                "sessions",
-                queryset=TreatmentSession.objects.select_related("dose").order_by("number"),
-            )
-        )
-        .order_by("-start_at", "-id")
-    )
+    """The patient's courses, newest first, each with its sessions and doses (no audit: the
+    chart read the patient)."""
+    return courses_with_sessions(patient)

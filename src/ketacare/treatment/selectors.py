@@ -18,6 +18,7 @@ from ketacare.audit.services import record_read
 from ketacare.clinical.outcomes.definitions import DoseEvent
 from ketacare.clinical.session.rems import rems_form_due_at, rems_form_overdue
 from ketacare.patients.models import Patient
+from ketacare.read_scope import shared_read
 from ketacare.treatment.models import (
     Course,
     DoseAdministration,
@@ -29,6 +30,30 @@ from ketacare.treatment.models import (
 )
 
 
+@shared_read
+def courses_with_sessions(patient: Patient) -> list[Course]:
+    """The patient's courses, newest first, with their protocol version and their sessions in
+    order, each with its dose when one was given (``dose_given``): two queries. No permission
+    check or audit: callers accessed the patient."""
+    return list(
+        Course.objects.filter(patient=patient)
+        .select_related("protocol_version")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=TreatmentSession.objects.select_related("dose").order_by("number"),
+            )
+        )
+        .order_by("-start_at", "-id")
+    )
+
+
+def dose_given(session: TreatmentSession) -> DoseAdministration | None:
+    """The session's dose from a row loaded with ``select_related("dose")``; None if none."""
+    return getattr(session, "dose", None)  # a missing one-to-one raises an AttributeError
+
+
+@shared_read
 def list_dose_events(patient: Patient) -> list[DoseEvent]:
     """Every dose the patient was given, oldest first, as the outcomes engine's ``DoseEvent``.
     No permission check or audit: call it from a service or selector that accessed the
@@ -117,6 +142,7 @@ def load_session_for_update(session_id: int) -> TreatmentSession:
     return _session_queryset().get(pk=session_id)
 
 
+@shared_read
 def dose_of(session: TreatmentSession) -> DoseAdministration | None:
     return DoseAdministration.objects.filter(session=session).first()
 

@@ -29,6 +29,7 @@ from ketacare.clinical.session.states import SessionState
 from ketacare.patients.selectors import access_patient
 from ketacare.protocols.mappers import protocol_for_clinic
 from ketacare.protocols.selectors import get_protocols
+from ketacare.read_scope import read_scope
 from ketacare.treatment import page_selectors as pages
 from ketacare.treatment import selectors, services
 from ketacare.treatment.forms import (
@@ -71,6 +72,7 @@ def _blocker_dicts(exc: GateBlocked) -> list[dict[str, Any]]:
     return [b.as_dict() for b in exc.decision.blockers]
 
 
+@read_scope()  # reads only, after any write of the request: the status and forms share them
 def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
     status = selectors.session_status(session, now)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.models import Role
 from ketacare.apps_registry import CLINIC_APPS, optional_module
 from ketacare.patients.selectors import access_patient
+from ketacare.read_scope import read_scope
 from ketacare.web.pages import staff_page
 
 
@@ -57,9 +58,10 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The chart: one audited read of the patient, then each app's panels in order."""
     patient = access_patient(request.user, patient_id, purpose="chart")
     panels = []
-    for app in CLINIC_APPS:
-        module = optional_module(app, "chart")
-        if module is not None:
-            panels.extend(module.chart_panels(request, patient))
+    with read_scope():  # panels share the rows they both read (read_scope.py)
+        for app in CLINIC_APPS:
+            module = optional_module(app, "chart")
+            if module is not None:
+                panels.extend(module.chart_panels(request, patient))
     panels.sort(key=lambda panel: panel.order)
     return render(request, "web/patient_chart.html", {"patient": patient, "panels": panels})
