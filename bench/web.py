@@ -48,7 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WRITERS = 8
 WRITES_PER_CLIENT = 50
 WARM_UP = 3  # untimed writes per client before the clock starts
-THREE_X = 3.0
+THREE_X = 3.0  # the issue's targets for the chart and the board
+P95_TARGET_MS = 150.0
 
 
 def _setup(args: argparse.Namespace) -> None:
@@ -172,12 +173,14 @@ UNION ALL SELECT 'recommendation settings', r.id, NULL, CAST(r.ect_referral AS T
 """
 
 BOARD_SQL = """
-WITH today AS (
+WITH today AS (  -- today's sessions and any still in progress, each arm on its own index
   SELECT s.id, s.patient_id, s.course_id, s.scheduled_at, s.state, s.chair
     FROM treatment_treatmentsession s
-   WHERE s.clinic_id = %(clinic)s
-     AND ((s.scheduled_at >= %(start)s AND s.scheduled_at < %(end)s)
-          OR s.state IN ('checked_in', 'cleared', 'dosing', 'observation'))
+   WHERE s.clinic_id = %(clinic)s AND s.scheduled_at >= %(start)s AND s.scheduled_at < %(end)s
+  UNION
+  SELECT s.id, s.patient_id, s.course_id, s.scheduled_at, s.state, s.chair
+    FROM treatment_treatmentsession s
+   WHERE s.clinic_id = %(clinic)s AND s.state IN ('checked_in', 'cleared', 'dosing', 'observation')
 )
 SELECT 'session', t.id, CAST(t.scheduled_at AS TEXT),
        t.state || ' ' || t.chair || ' ' || p.family_name || ' ' || p.mrn || ' ' || v.code || ' '
@@ -634,6 +637,16 @@ def report(result: dict) -> str:
             f"{_fmt(row['ratio'], 'x')} | {row['queries']} | {_fmt(row['page_sql_median_ms'])} "
             f"| {_fmt(row['sql_ratio'], 'x')} |"
         )
+    lines.append("")
+    for row in result["pages"]:
+        if row["page"] in ("board", "chart") and "error" not in row:
+            p95 = "met" if row["p95_ms"] <= P95_TARGET_MS else "not met"
+            ratio = "met" if row["ratio"] is not None and row["ratio"] <= THREE_X else "not met"
+            lines.append(
+                f"- {row['page']}: p95 <= {P95_TARGET_MS:.0f} ms {p95} ({_fmt(row['p95_ms'])} ms); "
+                f"within {THREE_X:.0f}x of its one-query baseline {ratio} "
+                f"({_fmt(row['ratio'], 'x')})."
+            )
     v = result["vitals"]
     lines.append("")
     if "error" in v:
