@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import subprocess
 import sys
 
 
@@ -37,10 +36,15 @@ def _gunicorn(port: int, host: str, workers: int) -> int:
         "--timeout",
         "60",
     ]
-    try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 0
+    # Become gunicorn (exec, not a child process): a supervisor's SIGTERM or Ctrl-C then
+    # reaches gunicorn's master itself, which stops its workers, instead of leaving them
+    # orphaned behind a wrapper that died.
+    from django.db import connections
+
+    connections.close_all()
+    sys.stdout.flush()
+    os.execv(sys.executable, cmd)
+    return 0  # not reached
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

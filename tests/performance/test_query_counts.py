@@ -114,8 +114,9 @@ def counts(django_db_setup, django_db_blocker):
 # Then the session row is no longer saved on every request (web/sessions.py: -3 everywhere),
 # the chart's panels share the rows they both read (read_scope.py) and the duplicate PK curve
 # of the treatment panel is gone, the courses with their sessions and doses are read once for
-# the treatment, measures, PK and recommendation panels (chart 48 -> 29), the board's open alerts are part of its one
-# read entry (17 -> 14) and the run sheet's status and forms share the dose (15 -> 14).
+# the treatment, measures, PK and recommendation panels (chart 48 -> 29), the board's open
+# alerts are part of its one read entry (17 -> 14) and the run sheet's status and forms share
+# the dose (15 -> 14).
 PINNED = {
     "alerts_api": 6,
     "alerts_page": 6,

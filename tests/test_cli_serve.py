@@ -1,0 +1,64 @@
+"""`ketacare serve` is gunicorn itself: stopping it (a supervisor's SIGTERM) stops its workers
+too, instead of leaving them serving behind a wrapper that died."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
+def test_stopping_the_server_stops_its_workers(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "KETACARE_DATA_DIR": str(tmp_path)}
+    env.pop("KETACARE_DATABASE_URL", None)  # a throwaway SQLite registry
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ketacare.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        workers = _children_of(server.pid)
+        assert len(workers) == 2  # the process we started is gunicorn's master
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        deadline = time.monotonic() + 10
+        while any(os.path.exists(f"/proc/{w}") for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if os.path.exists(f"/proc/{w}")]
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+    finally:
+        if server.poll() is None:
+            server.kill()
