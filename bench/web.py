@@ -679,13 +679,73 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/ketacare_bench"
+
+
+def _ensure_postgres_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database if it does not exist yet."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def run_engines(engines: list[str], argv: list[str], postgres_url: str) -> int:
+    """Run this benchmark once per engine, each in its own process (Django's database is
+    fixed per process), one after the other so they do not share the cores."""
+    base = Path(os.environ.get("KETACARE_DATA_DIR") or ROOT / ".ketacare")
+    status = 0
+    for engine in engines:
+        env = dict(os.environ)
+        env["KETACARE_DATA_DIR"] = str(base / f"bench-{'pg' if engine == 'postgresql' else engine}")
+        if engine == "postgresql":
+            _ensure_postgres_database(postgres_url)
+            env["KETACARE_DATABASE_URL"] = postgres_url
+        else:
+            env.pop("KETACARE_DATABASE_URL", None)
+        print(f"== {engine} ==", flush=True)
+        done = subprocess.run([sys.executable, "-m", "bench", "web", *argv], env=env, cwd=ROOT)
+        status = status or done.returncode
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench web", description=__doc__)
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-vitals", action="store_true")
+    parser.add_argument(
+        "--engines",
+        help="comma-separated: sqlite,postgresql runs the benchmark on each, one after the "
+        "other (default: the engine KETACARE_DATABASE_URL selects)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("KETACARE_BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL),
+        help="the PostgreSQL database --engines uses (created if missing; default "
+        "$KETACARE_BENCH_DATABASE_URL or %(default)s)",
+    )
     args = parser.parse_args(argv or [])
+    if args.engines:
+        engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+        unknown = sorted(set(engines) - {"sqlite", "postgresql"})
+        if unknown or not engines:
+            parser.error(f"--engines takes sqlite and/or postgresql, not {', '.join(unknown)}")
+        rest = [
+            f"--patients={args.patients}",
+            f"--repeats={args.repeats}",
+            f"--seed={args.seed}",
+            *(["--skip-vitals"] if args.skip_vitals else []),
+        ]
+        return run_engines(engines, rest, args.postgres_url)
     _setup(args)
     from ketacare.demo.registry import registry_clinics
     from ketacare.patients.models import Patient
