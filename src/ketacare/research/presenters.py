@@ -5,46 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from ketacare.analytics import CohortOutcomes
+from ketacare.analytics.cohort import Rate
 
 
 def _round(value: float | None, places: int = 4) -> float | None:
     return None if value is None else round(value, places)
 
 
+def _proportion(name: str, count_key: str, outcome: Rate) -> dict[str, Any]:
+    """``count_key``, ``<name>_rate`` and its 95% interval (None while suppressed)."""
+    interval = outcome.interval
+    return {
+        count_key: outcome.count,
+        f"{name}_rate": _round(interval.estimate) if interval else None,
+        f"{name}_ci_lower": _round(interval.lower) if interval else None,
+        f"{name}_ci_upper": _round(interval.upper) if interval else None,
+    }
+
+
 def summary_rows(summary: CohortOutcomes) -> list[dict[str, Any]]:
-    rows = []
-    for p in summary.protocols:
-        rows.append(
-            {
-                "protocol_code": p.protocol_code,
-                "patients": p.patients,
-                "measured": p.measured,
-                "responders": p.response.count,
-                "response_rate": _round(p.response.interval.estimate)
-                if p.response.interval
-                else None,
-                "response_ci_lower": _round(p.response.interval.lower)
-                if p.response.interval
-                else None,
-                "response_ci_upper": _round(p.response.interval.upper)
-                if p.response.interval
-                else None,
-                "remitters": p.remission.count,
-                "remission_rate": _round(p.remission.interval.estimate)
-                if p.remission.interval
-                else None,
-                "remission_ci_lower": _round(p.remission.interval.lower)
-                if p.remission.interval
-                else None,
-                "remission_ci_upper": _round(p.remission.interval.upper)
-                if p.remission.interval
-                else None,
-                "median_days_to_response": p.median_days_to_response,
-                "median_relapse_free_days": p.median_relapse_free_days,
-                "suppressed": ";".join(p.suppressed),
-            }
-        )
-    return rows
+    return [
+        {
+            "protocol_code": p.protocol_code,
+            "patients": p.patients,
+            "measured": p.measured,
+            **_proportion("response", "responders", p.response),
+            **_proportion("remission", "remitters", p.remission),
+            "median_days_to_response": p.median_days_to_response,
+            "median_relapse_free_days": p.median_relapse_free_days,
+            "suppressed": ";".join(p.suppressed),
+        }
+        for p in summary.protocols
+    ]
 
 
 def curve_points(summary: CohortOutcomes) -> dict[str, list[dict[str, Any]]]:
