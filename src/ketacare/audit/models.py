@@ -105,6 +105,16 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", "Login failed"
     LOGOUT = "logout", "Logout"
     EXPORT = "export", "Export"
+    # Sign-in and credential events (issue 13.6, issue 14): who, from where, never a secret.
+    LOCKOUT = "lockout", "Account locked"
+    TOKEN_ISSUED = "token_issued", "API token issued"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+    MFA_ENROLLED = "mfa_enrolled", "Second factor enrolled"
+    MFA_VERIFIED = "mfa_verified", "Second factor verified"
+    MFA_FAILED = "mfa_failed", "Second factor refused"
+    MFA_RESET = "mfa_reset", "Second factor reset"
+    MFA_CODES_RENEWED = "mfa_codes_renewed", "Recovery codes renewed"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
 
 
 class AuditChainHead(models.Model):
