@@ -101,6 +101,16 @@ class ComponentStatus(models.TextChoices):
     STOPPED = "stopped", "Stopped"
 
 
+_MIGRATED_ORDER = (
+    *("preparation", "cbt", "integration", "other_therapy"),
+    *("substance_use", "activity", "alcohol", "sleep"),
+)
+
+
+def _in_migrated_order(kind: str) -> list[str]:
+    return sorted(SUBKINDS_BY_KIND[kind], key=_MIGRATED_ORDER.index)
+
+
 class PlanComponent(ClinicalRecord):
     plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="components")
     position = models.PositiveSmallIntegerField(default=0)
@@ -141,9 +151,11 @@ class PlanComponent(ClinicalRecord):
             ),
             models.CheckConstraint(
                 name="component_subkind_matches_kind",
+                # Lists in migration 0001's order: a frozenset's order follows the hash
+                # seed, which made `makemigrations --check` fail on some runs.
                 condition=(
-                    Q(kind="psychotherapy", subkind__in=list(SUBKINDS_BY_KIND["psychotherapy"]))
-                    | Q(kind="lifestyle", subkind__in=list(SUBKINDS_BY_KIND["lifestyle"]))
+                    Q(kind="psychotherapy", subkind__in=_in_migrated_order("psychotherapy"))
+                    | Q(kind="lifestyle", subkind__in=_in_migrated_order("lifestyle"))
                     | (~Q(kind__in=["psychotherapy", "lifestyle"]) & Q(subkind=""))
                 ),
             ),
