@@ -16,6 +16,7 @@ from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
+from tests.support.fhir_schema import assert_valid_fhir
 
 from ketacare.clinical.recommendations import ClinicCapabilities, TreatmentOption
 from ketacare.interop.fhir import codes as c
@@ -190,3 +191,13 @@ def test_icd10_f32_3_psychotic_depression_maps_to_current_psychosis():
     assert inbound.recommendation_input_from_prefetch(
         parsed, as_of=AT, clinic=FULL
     ).current_psychosis
+
+
+@pytest.mark.parametrize(("serious", "code"), [(True, "Serious"), (False, "Non-serious")])
+def test_adverse_event_seriousness_uses_the_r4_value_set_codes(serious, code):
+    event = outbound.adverse_event_resource(
+        "p1", "e1", description="Transient hypertension", at=AT, serious=serious
+    )
+    data = outbound.as_json(event)
+    assert data["seriousness"]["coding"][0]["code"] == code
+    assert_valid_fhir(data)

@@ -111,6 +111,21 @@ def _complete(ctx, session: TreatmentSession, esketamine: bool) -> DoseAdministr
     end = start + timedelta(minutes=checks[-1] + 5)
     _rating(nurse, session, "moaas", [5], end)
     _rating(nurse, session, "cadss", [0] * 23, end, resolved=True)
+    if esketamine and "demo_adverse_event" not in ctx.extra:
+        # One transient, resolved dissociation event, so the demo shows an adverse-event record
+        # (and FHIR AdverseEvent has a real instance to serve).
+        ctx.extra["demo_adverse_event"] = services.record_adverse_event(
+            actor=nurse,
+            session=session,
+            event_type="dissociation",
+            severity="mild",
+            onset_at=start + timedelta(minutes=40),
+            action_taken="Reassurance; observation continued",
+            outcome="Resolved without intervention",
+            description="Transient dissociation",
+            resolved_at=start + timedelta(minutes=70),
+            as_of=start + timedelta(minutes=75),
+        )
     discharge_at = start + timedelta(minutes=125 if esketamine else 65)
     services.discharge_session(
         actor=nurse,

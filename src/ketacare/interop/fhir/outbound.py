@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.adverseevent import AdverseEvent
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
@@ -36,6 +37,13 @@ from ketacare.interop.fhir import codes as c
 def validated(model: type[Resource], data: dict[str, Any]) -> Any:
     """Parse ``data`` with the R4B model (raises on an invalid resource) and return it."""
     return model.model_validate(data)
+
+
+def checked(resource: dict[str, Any]) -> dict[str, Any]:
+    """Parse a wire-form resource with its R4B model (raises if invalid) and return it as is,
+    so what is sent is exactly what the builder made and the model accepted."""
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    return resource
 
 
 def as_json(resource: Any) -> dict[str, Any]:
@@ -247,7 +255,8 @@ def adverse_event_resource(
             "date": _when(at),
             "seriousness": _concept(
                 "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
-                "serious" if serious else "non-serious",
+                # R4 adverse-event-seriousness codes are capitalised: Serious | Non-serious.
+                "Serious" if serious else "Non-serious",
             ),
         },
     )
