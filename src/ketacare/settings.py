@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /api/v1 answers every failure (404, 405, 500 ...) as {"code", "message", "details"}.
+    "ketacare.api.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ketacare.web.sessions.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",

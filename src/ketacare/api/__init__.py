@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ketacare.api import health, tokens
 from ketacare.api.auth import API_AUTH
 from ketacare.api.errors import register_error_handlers
+from ketacare.api.parser import SafeJsonParser
 from ketacare.apps_registry import CLINIC_APPS, optional_module
 
 api = NinjaAPI(
@@ -18,6 +19,7 @@ api = NinjaAPI(
         "`details.blockers`. Clinical outputs are decision support for licensed clinicians."
     ),
     auth=API_AUTH,
+    parser=SafeJsonParser(),
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",

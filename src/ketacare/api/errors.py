@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -13,6 +16,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ketacare.access import NotFound
 from ketacare.accounts.permissions import PermissionDenied
 from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
+from ketacare.json_body import JsonBodyError, too_large
+
+logger = logging.getLogger("ketacare.api")
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -79,5 +85,41 @@ def register_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        # ninja wraps the body parser's refusal in a generic 400; answer with its own words.
+        if isinstance(exc.__cause__, JsonBodyError):
+            return body_refused(request, exc.__cause__)
         code = {400: "bad_request", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return respond(request, exc.status_code, error_body(code, str(exc)))
+
+    @api.exception_handler(JsonBodyError)
+    def body_refused(request, exc: JsonBodyError):
+        return respond(request, exc.status, error_body(exc.code, exc.message))
+
+    @api.exception_handler(RequestDataTooBig)
+    def body_too_large(request, exc):
+        return body_refused(request, too_large())
+
+    @api.exception_handler(Exception)
+    def unexpected(request, exc: Exception):
+        return internal_error(request, exc)
+
+
+def internal_error(request: HttpRequest, exc: BaseException | None) -> JsonResponse:
+    """500 in the API's shape: the traceback goes to the log under an id the client can
+    quote, never into the response."""
+    incident = uuid.uuid4().hex[:12]
+    logger.error(
+        "internal error %s on %s %s",
+        incident,
+        request.method,
+        request.path,
+        exc_info=(type(exc), exc, exc.__traceback__) if exc is not None else None,
+    )
+    return JsonResponse(
+        error_body(
+            "internal_error",
+            "Something went wrong on the server. It was logged; quote this id to support.",
+            {"incident": incident},
+        ),
+        status=500,
+    )
