@@ -4,20 +4,18 @@ presenter as the API)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ketacare.access import NotFound
 from ketacare.interop import selectors
 from ketacare.interop.presenters import recommendation_dict
+from ketacare.web.pages import staff_page
 
 
 @login_required
+@staff_page  # patients and researchers get 403, another clinic's patient 404, as the API
 def recommendation_page(request: HttpRequest, patient_id: int) -> HttpResponse:
-    try:
-        patient, rec = selectors.access_recommendation(request.user, patient_id)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    patient, rec = selectors.access_recommendation(request.user, patient_id)
     return render(
         request,
         "interop/recommendation.html",
