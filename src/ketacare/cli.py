@@ -1,11 +1,68 @@
-"""The `ketacare` command: demo, serve, migrate, createuser, seed, audit verify, manage."""
+"""The `ketacare` command: demo, serve, migrate, createuser, invite-patient, seed, audit
+verify, manage.
+
+A bad argument, a missing input or a setting the program cannot use is one line on stderr
+and exit status 2; never a traceback (set KETACARE_DEBUG=true to see one for an unexpected
+error, which exits 1).
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import os
+import re
 import sys
+from datetime import date
+
+# The roles `createuser` makes, as `--help` lists them; patients get their portal login from
+# `invite-patient`, tied to their record.
+STAFF_ROLES = {
+    "prescriber": "licensed prescriber (needs --license-number and --license-expiry)",
+    "nurse": "nurse",
+    "therapist": "therapist",
+    "frontdesk": "front desk",
+    "admin": "clinic admin (users, protocols, consent documents, policy, audit)",
+    "researcher": "researcher (de-identified data only)",
+}
+MAX_SEED_PATIENTS = 1_000_000
+_ASCII_INT = re.compile(r"[0-9]+")
+
+
+class CliError(Exception):
+    """A problem the person at the terminal can fix: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # One line (argparse's default prints the whole usage first).
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _whole_number(low: int, high: int):
+    def parse(text: str) -> int:
+        # ASCII digits only: int() would also read "٨٠" or "1_000".
+        if not _ASCII_INT.fullmatch(text.strip()):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def _iso_date(text: str) -> date:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a real date ({exc})") from None
+
+
+_port = _whole_number(1, 65535)
 
 
 def _setup_django() -> None:
@@ -80,42 +137,103 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_createuser(args: argparse.Namespace) -> int:
-    _setup_django()
-    from datetime import date
+def _new_password() -> str:
+    password = os.environ.get("KETACARE_NEW_USER_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise CliError(
+            "no password given: set KETACARE_NEW_USER_PASSWORD or run in a terminal to be asked"
+        )
+    try:
+        password = getpass.getpass("Password: ")
+        again = getpass.getpass("Password (again): ")
+    except EOFError:
+        raise CliError("no password given (input ended)") from None
+    if password != again:
+        raise CliError("the two passwords differ")
+    if not password:
+        raise CliError("the password is empty")
+    return password
 
+
+def _clinic(args: argparse.Namespace):
     from ketacare.accounts.models import Clinic
+
+    if args.clinic is not None:
+        clinic = Clinic.objects.filter(pk=args.clinic).first()
+        if clinic is None:
+            raise CliError(f"no clinic with id {args.clinic}")
+        return clinic
+    return Clinic.objects.order_by("pk").first() or Clinic.objects.create(
+        name=args.clinic_name or "KetaCare clinic"
+    )
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    if args.role == "prescriber" and not (args.license_number and args.license_expiry):
+        raise CliError("a prescriber needs --license-number and --license-expiry")
+    password = args.password or _new_password()
+    _setup_django()
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
     from ketacare.accounts.services import create_user
     from ketacare.clinical.errors import InvalidClinicalInput
 
-    clinic = (
-        Clinic.objects.filter(pk=args.clinic).first() if args.clinic else Clinic.objects.first()
-    )
-    if clinic is None:
-        clinic = Clinic.objects.create(name=args.clinic_name or "KetaCare clinic")
-    password = args.password or os.environ.get("KETACARE_NEW_USER_PASSWORD")
-    if not password:
-        password = getpass.getpass("Password: ")
     try:
-        user = create_user(
-            actor=None,
-            clinic=clinic,
-            username=args.username,
-            password=password,
-            role=args.role,
-            first_name=args.first_name,
-            last_name=args.last_name,
-            license_number=args.license_number or "",
-            license_expiry=date.fromisoformat(args.license_expiry) if args.license_expiry else None,
-        )
+        with transaction.atomic():
+            user = create_user(
+                actor=None,
+                clinic=_clinic(args),
+                username=args.username,
+                password=password,
+                role=args.role,
+                first_name=args.first_name,
+                last_name=args.last_name,
+                license_number=args.license_number or "",
+                license_expiry=args.license_expiry,
+            )
     except InvalidClinicalInput as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 2
+        raise CliError(exc.message) from None
+    except ValidationError as exc:
+        raise CliError(" ".join(exc.messages)) from None
+    clinic = user.clinic
     if args.role == "admin":
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     print(f"created {user.username} ({user.role}) at {clinic.name}")
     return 0
+
+
+def cmd_invite_patient(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+
+    from ketacare.clinical.errors import InvalidClinicalInput
+    from ketacare.patients.models import Patient
+    from ketacare.portal.services import invite_patient
+
+    patient = Patient.objects.filter(pk=args.patient).first()
+    if patient is None:
+        raise CliError(f"no patient with id {args.patient}")
+    try:
+        invitation = invite_patient(actor=None, patient=patient, username=args.username)
+    except InvalidClinicalInput as exc:
+        raise CliError(exc.message) from None
+    base = (args.base_url or settings.PUBLIC_URL).rstrip("/")
+    print(
+        f"portal login {invitation.user.username!r} for patient {patient.pk}: give the patient "
+        f"this link (it works once, for {invitation.valid_for_days} days):"
+    )
+    print(f"{base}{invitation.activation_path}")
+    return 0
+
+
+def _base_url(text: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s):// address")
+    return text
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -144,50 +262,89 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketacare.settings")
-    from django.core.management import execute_from_command_line
+    _setup_django()
+    from django.core.management import execute_from_command_line, get_commands
 
+    if args.rest and not args.rest[0].startswith("-") and args.rest[0] not in get_commands():
+        raise CliError(f"no management command {args.rest[0]!r} (see ketacare manage help)")
     execute_from_command_line(["ketacare manage", *args.rest])
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ketacare", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="ketacare", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="migrate, seed a demo clinic (SQLite) and serve it")
-    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--port", type=_port, default=8000)
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="production server (gunicorn, several workers)")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--workers", type=int, default=0)
+    serve.add_argument(
+        "--workers", type=_whole_number(1, 256), default=0, help="default: 2 x cores + 1"
+    )
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)
 
-    cu = sub.add_parser("createuser", help="create a login with a role")
+    roles = "\n".join(f"  {name:<11} {what}" for name, what in STAFF_ROLES.items())
+    cu = sub.add_parser(
+        "createuser",
+        help="create a staff login with a role",
+        description=f"Create a staff login. Roles:\n{roles}\n\n"
+        "A patient's portal login comes from `ketacare invite-patient`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     cu.add_argument(
         "--role",
         required=True,
-        choices=["prescriber", "nurse", "therapist", "frontdesk", "admin", "researcher"],
+        choices=list(STAFF_ROLES),
+        metavar="ROLE",
+        help="one of: " + ", ".join(STAFF_ROLES) + " (listed above)",
     )
     cu.add_argument("--username", required=True)
-    cu.add_argument("--password", help="or KETACARE_NEW_USER_PASSWORD, or prompt")
+    cu.add_argument(
+        "--password",
+        help="visible to other users of this machine: prefer KETACARE_NEW_USER_PASSWORD, "
+        "or being asked",
+    )
     cu.add_argument("--first-name", default="")
     cu.add_argument("--last-name", default="")
     cu.add_argument("--license-number")
-    cu.add_argument("--license-expiry", help="YYYY-MM-DD (prescribers)")
-    cu.add_argument("--clinic", type=int, help="clinic id (default: the first clinic)")
+    cu.add_argument("--license-expiry", type=_iso_date, help="YYYY-MM-DD (prescribers)")
+    cu.add_argument(
+        "--clinic", type=_whole_number(1, 2**63 - 1), help="clinic id (default: the first clinic)"
+    )
     cu.add_argument("--clinic-name", help="name for a new clinic when none exists")
     cu.set_defaults(func=cmd_createuser)
 
+    invite = sub.add_parser(
+        "invite-patient",
+        help="create a registered patient's portal login and print its one-time link",
+        description="Create the portal login of a registered patient (or renew the link of "
+        "one not yet activated) and print a one-time activation link, on which the patient "
+        "chooses a password.",
+    )
+    invite.add_argument(
+        "--patient", type=_whole_number(1, 2**63 - 1), required=True, help="patient id"
+    )
+    invite.add_argument("--username", help="default: the patient's MRN, in lower case")
+    invite.add_argument(
+        "--base-url",
+        type=_base_url,
+        help="the clinic's address, e.g. https://clinic.example.org (default: KETACARE_PUBLIC_URL)",
+    )
+    invite.set_defaults(func=cmd_invite_patient)
+
     seed = sub.add_parser("seed", help="synthetic registry for load tests and benchmarks")
-    seed.add_argument("--patients", type=int, required=True)
-    seed.add_argument("--seed", type=int, default=1)
+    seed.add_argument("--patients", type=_whole_number(1, MAX_SEED_PATIENTS), required=True)
+    seed.add_argument("--seed", type=_whole_number(0, 2**32 - 1), default=1)
     seed.add_argument("--quiet", action="store_true")
     seed.set_defaults(func=cmd_seed)
 
@@ -204,7 +361,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    prog = f"ketacare {args.command}"
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        return _fail(prog, str(exc), 2)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        from ketacare.env import ConfigError
+
+        if isinstance(exc, ConfigError):
+            return _fail(prog, str(exc), 2)
+        if os.environ.get("KETACARE_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
+            raise
+        return _fail(prog, _describe(exc), 1)
+
+
+def _describe(exc: Exception) -> str:
+    from django.db import DatabaseError
+
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    if isinstance(exc, DatabaseError):
+        if "no such table" in first_line or "does not exist" in first_line:
+            return f"the database is not set up ({first_line}); run `ketacare migrate` first"
+        return f"cannot use the database: {first_line}"
+    return f"unexpected {type(exc).__name__}: {first_line} (KETACARE_DEBUG=true shows more)"
+
+
+def _fail(prog: str, message: str, status: int) -> int:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -87,7 +87,10 @@ TEMPLATES = [
 
 _database_url = env_str("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    except ValueError as exc:  # UnknownSchemeError and ParseError are ValueErrors
+        raise ConfigError(f"KETACARE_DATABASE_URL is not a database URL: {exc}") from exc
     if DATABASES["default"]["ENGINE"] not in {
         "django.db.backends.postgresql",
         "django.db.backends.sqlite3",
@@ -156,6 +159,8 @@ AXES_LOCKOUT_CALLABLE = "ketacare.web.views.locked_out"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
+# The clinic's own address, for links made outside a request (`ketacare invite-patient`).
+PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC") or "UTC"

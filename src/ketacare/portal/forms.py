@@ -23,3 +23,28 @@ class SelfReportForm(forms.Form):
 
     def answers(self) -> list[int]:
         return [self.cleaned_data[f"item_{item.number}"] for item in self.instrument.items]
+
+
+class ActivationForm(forms.Form):
+    """The patient's first password, typed twice (the service checks its strength)."""
+
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Type it again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return cleaned

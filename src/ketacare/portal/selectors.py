@@ -110,3 +110,20 @@ def own_consent_documents(
 ) -> tuple[Patient, list[PatientConsentDocument]]:
     patient = access_own_patient(actor)
     return patient, list_consent_documents_for_patient(patient, as_of=as_of or timezone.now())
+
+
+def invited_login(uidb64: str, token: str) -> User | None:
+    """The portal login an activation link names, if the link is still valid (not used,
+    not expired, not replaced by a newer invitation); ``None`` otherwise."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_str
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError):
+        return None
+    user = User.objects.filter(pk=pk, role="patient", is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user

@@ -11,4 +11,5 @@ urlpatterns = [
     path("portal/consents/", views.consents, name="consents"),
     path("portal/learn/", views.learn, name="learn"),
     path("r/<str:token>/", views.link_self_report, name="link_self_report"),
+    path("portal/activate/<str:uidb64>/<str:token>/", views.activate, name="activate"),
 ]

@@ -17,7 +17,8 @@ from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.measures.selectors import portal_link_for_token
 from ketacare.measures.services import PortalLinkGone, record_self_report, redeem_portal_link
 from ketacare.portal import selectors
-from ketacare.portal.forms import SelfReportForm
+from ketacare.portal.forms import ActivationForm, SelfReportForm
+from ketacare.portal.services import activate_portal_login
 from ketacare.web.pages import apply_clinical_error
 
 
@@ -135,3 +136,29 @@ def link_self_report(request: HttpRequest, token: str) -> HttpResponse:
             )
     template = "portal/link_self_report.html"
     return render(request, f"{template}#result" if request.htmx else template, context)
+
+
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """A patient's first password, from the one-time link `ketacare invite-patient` printed
+    (no sign-in: the link is the credential). A used, expired or replaced link answers 410."""
+    user = selectors.invited_login(uidb64, token)
+    if user is None:
+        return render(
+            request,
+            "web/error.html",
+            {
+                "code": "activation_link_invalid",
+                "message": "This activation link has expired or was already used; "
+                "ask your clinic for a new one.",
+            },
+            status=410,
+        )
+    form = ActivationForm(user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activate_portal_login(user=user, token=token, password=form.cleaned_data["password1"])
+        except InvalidClinicalInput as exc:
+            apply_clinical_error(form, exc)
+        else:
+            return render(request, "portal/activated.html", {"username": user.username})
+    return render(request, "portal/activate.html", {"form": form, "username": user.username})
