@@ -188,7 +188,7 @@ class AcknowledgementCreate(InputSchema):
 # --- Outcomes ---
 
 
-class FindingRead(Schema):
+class OutcomeFindingRead(Schema):
     code: str
     message: str
     source: dict[str, Any] | None
@@ -203,13 +203,13 @@ class ScorePointRead(Schema):
 
 class OutcomeFlagRead(Schema):
     code: str
-    reason: FindingRead
+    reason: OutcomeFindingRead
 
 
 class InstrumentOutcomeRead(Schema):
     instrument: str
     status: str
-    reason: FindingRead
+    reason: OutcomeFindingRead
     evidence: list[ScorePointRead]
     baseline: ScorePointRead | None
     latest: ScorePointRead | None
@@ -224,7 +224,7 @@ class OutcomesRead(Schema):
     first_dose_at: datetime | None
     doses_given: int
     instruments: list[InstrumentOutcomeRead]
-    not_assessed: list[FindingRead]
+    not_assessed: list[OutcomeFindingRead]
     other_series: dict[str, list[ScorePointRead]] = Field(
         ..., description="Scores of scales without an outcome rule (GAD-7, C-SSRS screener)."
     )
@@ -260,6 +260,6 @@ class MaintenanceRead(Schema):
     min_interval_days: int | None
     max_interval_days: int | None
     bounds_source: dict[str, Any] | None
-    reasons: list[FindingRead]
+    reasons: list[OutcomeFindingRead]
     durations: list[DurabilityRead]
     doses_used: list[datetime]

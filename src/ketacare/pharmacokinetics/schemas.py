@@ -18,7 +18,7 @@ _BIG = 1_000_000.0  # representable range only; the core checks clinical ranges
 Code = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
 
 
-class SourceRead(Schema):
+class PkSourceRead(Schema):
     key: str
     citation: str
     url: str | None = None
@@ -45,14 +45,17 @@ class PkModelRead(Schema):
         description="omega^2 per parameter (log scale unless prefixed 'logit:'); empty when "
         "the source publishes none (population simulation is then refused)."
     )
-    source: SourceRead
+    source: PkSourceRead
 
 
 class PkModelListRead(Schema):
     items: list[PkModelRead]
 
 
-class DoseCreate(InputSchema):
+class RegimenDoseCreate(InputSchema):
+    """One dose of a simulated regimen (not a dose given to a patient: that is
+    treatment's DoseCreate)."""
+
     time_min: float = Field(ge=-_BIG, le=_BIG, description="minutes from the start")
     dose_mg: float = Field(ge=-_BIG, le=_BIG)
     duration_min: float = Field(0, ge=-_BIG, le=_BIG, description="IV infusion; 0 = bolus")
@@ -74,7 +77,7 @@ class PopulationCreate(InputSchema):
 class SimulationCreate(InputSchema):
     model: str = Code
     route: str = Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")
-    regimen: list[DoseCreate] = Field(min_length=1, max_length=1000)
+    regimen: list[RegimenDoseCreate] = Field(min_length=1, max_length=1000)
     patient: PkPatientCreate
     horizon_min: float = Field(gt=0, le=366 * 1440)
     step_min: float = Field(1.0, ge=0.01, le=1440)
@@ -112,7 +115,7 @@ class SimulationRead(Schema):
     )
     n_patients: int | None = None
     seed: int | None = None
-    source: SourceRead
+    source: PkSourceRead
     label: str = "decision_support"
 
 
@@ -157,4 +160,4 @@ class DoseSuggestionRead(Schema):
     limits: DoseLimitsRead
     label: str
     message: str
-    sources: list[SourceRead]
+    sources: list[PkSourceRead]
