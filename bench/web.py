@@ -296,6 +296,22 @@ def _sql_time(sql: str, params: dict) -> float:
 # --- Pages -----------------------------------------------------------------------------------
 
 
+def _sign_in_with_second_factor(client, user) -> None:
+    """The registry's logins have no password: skip that step (``force_login``), then give the
+    second step a real code, enrolling an authenticator for the login on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ketacare.accounts.second_factor import authenticator_code, provision_totp_device
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = provision_totp_device(user=user)
+    client.force_login(user)
+    response = client.post("/login/second-factor/", {"code": authenticator_code(device)})
+    if response.status_code != 302:
+        raise RuntimeError(f"second sign-in step refused: HTTP {response.status_code}")
+
+
 class _Clients:
     """A signed-in test Client per clinic (the registry prescriber) and a bearer token."""
 
@@ -311,7 +327,7 @@ class _Clients:
 
             user = User.objects.filter(clinic_id=clinic_id, role="prescriber").order_by("id")[0]
             client = Client()
-            client.force_login(user)
+            _sign_in_with_second_factor(client, user)
             token = {"Authorization": f"Bearer {issue_api_token(user=user)}"}
             self.clients[clinic_id] = (client, token)
         return self.clients[clinic_id]

@@ -3,6 +3,12 @@ API client that signs in with a real bearer token.
 
 Clinic A has a prescriber, a nurse, a therapist, front desk, an admin, a researcher and a
 portal patient; clinic B has one prescriber, the outsider every access test tries.
+
+Signing in (the second factor, issue 14): every staff login made by ``make_user`` has an
+enrolled authenticator (``one_time_code(user)`` gives its current code). The ``client``
+fixture and any ``django.test.Client`` here sign in fully with ``force_login``: password and
+second factor (``force_login`` skips both checks; the sign-in tests drive the real steps).
+``ApiClient`` tokens are issued as ``POST /auth/token`` issues them after a code.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketacare.accounts.models import Clinic, Role, User
 
@@ -28,13 +35,18 @@ def clinic_b(db) -> Clinic:
     return Clinic.objects.create(name="Clinic B")
 
 
-def make_user(clinic: Clinic, role: str, username: str, **extra: Any) -> User:
+def make_user(
+    clinic: Clinic, role: str, username: str, *, second_factor: bool = True, **extra: Any
+) -> User:
+    """A login with the tests' password; staff get an enrolled authenticator unless
+    ``second_factor=False`` (a first sign-in that must enrol)."""
+    from ketacare.accounts.second_factor import provision_totp_device
     from ketacare.accounts.services import create_user
 
     if role == Role.PRESCRIBER:
         extra.setdefault("license_number", f"LIC-{username}")
         extra.setdefault("license_expiry", timezone.localdate() + timedelta(days=365))
-    return create_user(
+    user = create_user(
         actor=None,
         clinic=clinic,
         username=username,
@@ -43,6 +55,45 @@ def make_user(clinic: Clinic, role: str, username: str, **extra: Any) -> User:
         validate=False,
         **extra,
     )
+    if second_factor and role != Role.PATIENT:
+        provision_totp_device(user=user)
+    return user
+
+
+def one_time_code(user: User) -> str:
+    """The code the user's authenticator app shows now (an unused one)."""
+    from ketacare.accounts.second_factor import authenticator_code
+
+    return authenticator_code(TOTPDevice.objects.get(user=user, confirmed=True))
+
+
+def _force_login_with_second_factor(self, user, backend=None):
+    """``force_login`` as a full sign-in: the session is marked as having passed the second
+    step now, as ``accounts.views.second_factor`` marks it after a good code."""
+    _django_force_login(self, user, backend)
+    from ketacare.accounts.middleware import mark_session_verified
+
+    session = self.session
+    mark_session_verified(session, timezone.now())
+    session.save()
+
+
+_force_login_with_second_factor.signs_in_fully = True
+if not getattr(Client.force_login, "signs_in_fully", False):
+    _django_force_login = Client.force_login
+    Client.force_login = _force_login_with_second_factor
+
+
+@pytest.fixture
+def make_login(db):
+    """``make_login(clinic, role, username, second_factor=True, **extra)``: ``make_user``."""
+    return make_user
+
+
+@pytest.fixture
+def otp():
+    """``otp(user)``: the user's current one-time code."""
+    return one_time_code
 
 
 @pytest.fixture
@@ -123,7 +174,8 @@ class ApiClient:
         if user is not None:
             from ketacare.accounts.services import issue_api_token
 
-            self.headers["Authorization"] = f"Bearer {issue_api_token(user=user)}"
+            token = issue_api_token(user=user, second_factor_at=timezone.now())
+            self.headers["Authorization"] = f"Bearer {token}"
 
     def _call(self, method: str, path: str, body: Any = None, **params: Any):
         url = path if path.startswith("/api/") else f"/api/v1{path}"
@@ -163,7 +215,14 @@ def unchanged():
     from ketacare.audit.models import AuditEntry
 
     def counts(models):
-        writes = AuditEntry.objects.exclude(action__in=["read", "refused"]).count()
+        # Reads and refusals are logged on purpose (a refused gate); so is signing in, which
+        # a test may do after the snapshot (a sign-in, a code, a token for the API client).
+        not_writes = [
+            "read", "refused",
+            "login", "login_failed", "logout", "lockout", "token_issued", "mfa_verified",
+            "mfa_failed",
+        ]  # fmt: skip
+        writes = AuditEntry.objects.exclude(action__in=not_writes).count()
         return [m.objects.count() for m in models] + [writes]
 
     def take(*models):

@@ -108,16 +108,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _setup_django()
     from django.conf import settings
 
-    from ketacare.demo.seed import DEMO_USERNAMES, demo_password, seed_demo_clinic
+    from ketacare.demo.seed import DEMO_USERNAMES, demo_password, demo_totp_keys, seed_demo_clinic
 
     print(f"KetaCare demo: database under {settings.DATA_DIR}")
     _migrate()
     created = seed_demo_clinic(password=demo_password())
     print("Seeded a demo clinic." if created else "Reusing the existing demo clinic.")
     print(f"\nOpen http://127.0.0.1:{args.port}/ and sign in as one of:")
+    keys = demo_totp_keys()
     for username in DEMO_USERNAMES:
-        print(f"  {username:<11} password: {demo_password()}")
-    print("(set KETACARE_DEMO_PASSWORD to choose the password before the first run)\n")
+        key = f"  authenticator key: {keys[username]}" if username in keys else ""
+        print(f"  {username:<11} password: {demo_password()}{key}")
+    print(
+        "(set KETACARE_DEMO_PASSWORD, and KETACARE_DEMO_TOTP_SECRET for one base32 key for all,"
+        " before the first run)\n"
+        "Staff sign-ins ask for a one-time code: add the key to an authenticator app (TOTP,"
+        " SHA-1, 6 digits, 30 s), or print the current code with `ketacare demo-code USERNAME`.\n"
+    )
     return _gunicorn(args.port, "127.0.0.1", 2)
 
 
@@ -261,6 +268,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_demo_code(args: argparse.Namespace) -> int:
+    """The current one-time code of a demo clinic login (for trying the demo without an
+    authenticator app); refuses every other clinic's logins."""
+    _setup_django()
+    from ketacare.demo.seed import demo_totp_code
+
+    code = demo_totp_code(args.username)
+    if code is None:
+        print(f"{args.username!r} is not a demo staff login with an authenticator", file=sys.stderr)
+        return 1
+    print(code)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line, get_commands
@@ -352,6 +373,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chain; name the first break")
     verify.set_defaults(func=cmd_audit)
+
+    code = sub.add_parser("demo-code", help="current one-time code of a demo staff login")
+    code.add_argument("username")
+    code.set_defaults(func=cmd_demo_code)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

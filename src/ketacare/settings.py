@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     "ketacare.web",
     *(f"ketacare.{app}" for app in CLINIC_APPS),
@@ -58,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The second sign-in step, for every URL (accounts/middleware.py).
+    "ketacare.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -155,12 +160,20 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "ketacare.web.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "ketacare.accounts.lockout.locked_out_response"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
 # The clinic's own address, for links made outside a request (`ketacare invite-patient`).
 PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000")
+
+# A token unused this long ends even before its lifetime (an integration that polls keeps
+# it alive; one forgotten on a laptop does not).
+API_TOKEN_IDLE_MINUTES = env_int("API_TOKEN_IDLE_MINUTES", 120)
+
+# Second factor (django-otp): TOTP per RFC 6238 (SHA-1, 6 digits, 30 s; the library's
+# defaults), named in authenticator apps as the issuer below.
+OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "KetaCare") or "KetaCare"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC") or "UTC"

@@ -13,6 +13,7 @@ import pytest
 from ketacare.accounts.models import Role
 from ketacare.accounts.permissions import ROLE_PERMISSIONS, Permission
 from ketacare.api import api as ninja_api
+from ketacare.api.auth import SIGNED_IN
 
 PUBLIC = {
     ("get", "/api/v1/health"),
@@ -184,7 +185,23 @@ def export_id(researcher):
 
 
 @pytest.fixture
+def token_id(nurse):
+    from ketacare.accounts.models import ApiToken
+    from ketacare.accounts.services import issue_api_token
+
+    issue_api_token(user=nurse)
+    return ApiToken.objects.filter(user=nurse).latest("id").pk
+
+
+def _token_owner(token_id: int) -> int:
+    from ketacare.accounts.models import ApiToken
+
+    return ApiToken.objects.get(pk=token_id).user_id
+
+
+@pytest.fixture
 def path_ids(
+    token_id,
     patient,
     consent_id,
     plan_component_id,
@@ -207,6 +224,8 @@ def path_ids(
         "discrepancy_id": discrepancy_id,
         "alert_id": alert_id,
         "export_id": export_id,
+        "user_id": _token_owner(token_id),  # clinic A's nurse
+        "token_id": token_id,
         "code": "phq9",
     }
 
@@ -233,7 +252,13 @@ def _call(client, method: str, url: str):
 def test_every_route_declares_a_permission_or_is_listed_public():
     undeclared = [(m, p) for m, p, perm in OPERATIONS if perm is None and (m, p) not in PUBLIC]
     assert undeclared == []
-    assert all(perm in Permission._value2member_map_ for _, _, perm in OPERATIONS if perm)
+    known = {*Permission._value2member_map_, SIGNED_IN}
+    assert all(perm in known for _, _, perm in OPERATIONS if perm)
+
+
+def _role_holds(role, permission: str) -> bool:
+    """``signed_in`` routes (one's own sign-in: step-up, tokens) are every role's."""
+    return permission == SIGNED_IN or Permission(permission) in ROLE_PERMISSIONS[role]
 
 
 @pytest.mark.parametrize(("method", "path", "permission"), [o for o in OPERATIONS if o[2]])
@@ -243,7 +268,7 @@ def test_each_role_reaches_exactly_the_routes_its_permissions_allow(
     url = _url(path, path_ids)
     for role, user in people.items():
         response = _call(api(user), method, url)
-        allowed = Permission(permission) in ROLE_PERMISSIONS[role]
+        allowed = _role_holds(role, permission)
         if allowed:
             assert response.status_code not in (401, 403), (role, method, path, response.content)
         else:
@@ -257,11 +282,11 @@ def test_each_role_reaches_exactly_the_routes_its_permissions_allow(
 def test_outsider_with_the_permission_gets_404_for_another_clinics_records(
     api, outsider, path_ids, method, path, permission
 ):
-    if Permission(permission) not in ROLE_PERMISSIONS[Role.PRESCRIBER]:
+    if not _role_holds(Role.PRESCRIBER, permission):
         # e.g. export_deidentified: a clinic B user of the role that holds it.
         from ketacare.accounts.services import create_user
 
-        role = next(r for r, perms in ROLE_PERMISSIONS.items() if Permission(permission) in perms)
+        role = next(r for r in ROLE_PERMISSIONS if _role_holds(r, permission))
         outsider = create_user(
             actor=None, clinic=outsider.clinic, username=f"{role}_b", role=role,
             password="correct horse battery", validate=False,

@@ -10,6 +10,7 @@ MUTABLE = {
     "accounts.Clinic",  # clinic settings, edited by admins (changes audited by services)
     "accounts.User",  # logins; passwords and last_login change in place
     "accounts.ApiToken",  # expiring credentials
+    "accounts.SecurityPolicy",  # a clinic setting (second-factor roles, step-up); changes audited
     "audit.AuditChainHead",  # the chain's single head row
     # Versioned clinic configuration: a new version clears the old one's `active` flag only.
     "protocols.ProtocolVersion",

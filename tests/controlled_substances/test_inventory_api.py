@@ -65,7 +65,9 @@ def test_therapist_cannot_waste(api, therapist, vial):
     assert response.status_code == 403
 
 
-def test_waste_through_the_api_with_the_witness_password(api, nurse, prescriber, vial):
+def test_waste_through_the_api_with_the_witness_password_and_code(
+    api, nurse, prescriber, vial, otp
+):
     client = api(nurse)
     draw = client.post("/inventory/draws", {"container_id": vial.pk, "quantity_ml": "1"})
     assert draw.status_code == 201, draw.content
@@ -73,10 +75,48 @@ def test_waste_through_the_api_with_the_witness_password(api, nurse, prescriber,
     refused = client.post("/inventory/waste", {**body, "witness_password": "nope"})
     assert refused.status_code == 409
     assert refused.json()["details"]["blockers"][0]["code"] == "witness_not_verified"
-    done = client.post("/inventory/waste", {**body, "witness_password": PASSWORD})
+    no_code = client.post("/inventory/waste", {**body, "witness_password": PASSWORD})
+    assert no_code.status_code == 409
+    assert no_code.json()["details"]["blockers"][0]["code"] == "witness_second_factor_required"
+    right = otp(prescriber)
+    wrong = client.post(
+        "/inventory/waste",
+        {**body, "witness_password": PASSWORD,
+         "witness_otp": f"{(int(right) + 1) % 1_000_000:06d}"},
+    )  # fmt: skip
+    assert wrong.json()["details"]["blockers"][0]["code"] == "witness_not_verified"
+    assert not LedgerEntry.objects.filter(kind="waste").exists()
+    done = client.post(
+        "/inventory/waste", {**body, "witness_password": PASSWORD, "witness_otp": right}
+    )
     assert done.status_code == 201, done.content
     assert "witness_password" not in done.json()
+    assert "witness_otp" not in done.json()
     assert done.json()["witness_id"] == prescriber.pk
+
+
+def test_a_witness_who_gave_a_code_in_the_last_15_minutes_needs_no_new_one(
+    api, nurse, prescriber, vial
+):
+    import time_machine
+
+    from ketacare.accounts.models import User
+
+    # The clinic's default step-up limit is 15 minutes: at 15:00 still fresh, at 15:01 not.
+    with time_machine.travel(timezone.now(), tick=False):
+        client = api(nurse)
+        client.post("/inventory/draws", {"container_id": vial.pk, "quantity_ml": "1"})
+        body = {"container_id": vial.pk, "quantity_ml": "0.2", "witness_id": prescriber.pk,
+                "witness_password": PASSWORD}  # fmt: skip
+        fresh = timezone.now() - timedelta(minutes=15)
+        User.objects.filter(pk=prescriber.pk).update(second_factor_at=fresh)
+        assert client.post("/inventory/waste", body).status_code == 201
+        stale = fresh - timedelta(seconds=1)
+        User.objects.filter(pk=prescriber.pk).update(second_factor_at=stale)
+        late = client.post("/inventory/waste", body)
+        assert late.status_code == 409
+        blocker = late.json()["details"]["blockers"][0]["code"]
+        assert blocker == "witness_second_factor_required"
 
 
 def test_balance_lists_containers_and_the_inventory_alert(api, nurse, vial):

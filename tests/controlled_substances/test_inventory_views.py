@@ -211,7 +211,7 @@ def drawn_vial(nurse, vial):
     return vial
 
 
-def _waste(client, vial, witness, password, quantity="0.3"):
+def _waste(client, vial, witness, password, quantity="0.3", code=""):
     return client.post(
         "/inventory/waste/",
         {
@@ -219,18 +219,22 @@ def _waste(client, vial, witness, password, quantity="0.3"):
             "quantity_ml": quantity,
             "witness_id": witness.pk,
             "witness_password": password,
+            "witness_otp": code,
             "reason": "Residue after the dose.",
         },
     )
 
 
-def test_witness_typing_their_password_records_the_waste(client, nurse, prescriber, drawn_vial):
+def test_witness_typing_their_password_and_code_records_the_waste(
+    client, nurse, prescriber, drawn_vial, otp
+):
     client.force_login(nurse)
     page = client.get("/inventory/waste/").content.decode()
     witnesses = page.split('name="witness_id"')[1].split("</select>")[0]
     assert f'value="{prescriber.pk}"' in witnesses
     assert f'value="{nurse.pk}"' not in witnesses  # never one's own witness
-    response = _waste(client, drawn_vial, prescriber, PASSWORD)
+    assert 'name="witness_otp"' in page
+    response = _waste(client, drawn_vial, prescriber, PASSWORD, code=otp(prescriber))
     assert response.status_code == 302
     entry = LedgerEntry.objects.get(kind="waste")
     assert (entry.witness_id, entry.created_by_id, entry.quantity_ml) == (
@@ -254,11 +258,13 @@ def test_wrong_witness_password_renders_the_blocker_and_writes_nothing(
 
 
 def test_wasting_more_than_is_drawn_up_is_refused_with_the_api_code(
-    client, nurse, prescriber, drawn_vial, unchanged
+    client, nurse, prescriber, drawn_vial, unchanged, otp
 ):
     check = unchanged(LedgerEntry)
     client.force_login(nurse)
-    response = _waste(client, drawn_vial, prescriber, PASSWORD, quantity="1.5")
+    response = _waste(
+        client, drawn_vial, prescriber, PASSWORD, quantity="1.5", code=otp(prescriber)
+    )
     assert response.status_code == 409
     assert b'data-code="balance_would_go_negative"' in response.content
     check()

@@ -50,13 +50,28 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
 
 
+def enter_password_and_code(page, username: str, password: str, otp) -> None:
+    """On the sign-in page: the password step, then the one-time code when it is asked for
+    (``otp(user)``: the code the user's authenticator app shows now)."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if "/login/second-factor/" in page.url:
+        from ketacare.accounts.models import User
+
+        page.get_by_label("One-time code").fill(otp(User.objects.get(username=username)))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
+
+
 @pytest.fixture
-def sign_in(page, live_server):
+def sign_in(page, live_server, otp):
+    """Sign in through the real pages: password, then the authenticator's current code."""
+
     def _sign_in(username: str, password: str = "correct horse battery"):
         page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        enter_password_and_code(page, username, password, otp)
         return page
 
     return _sign_in

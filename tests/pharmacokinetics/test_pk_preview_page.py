@@ -24,8 +24,9 @@ def signed_in(user) -> Client:
 
 
 def test_panel_draws_both_curves_and_tabulates_cmax_tmax_auc(nurse):
+    client = signed_in(nurse)
     before = AuditEntry.objects.count()
-    response = signed_in(nurse).get(URL, QUERY, headers={"HX-Request": "true"})
+    response = client.get(URL, QUERY, headers={"HX-Request": "true"})
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("<polyline") == 2

@@ -8,8 +8,10 @@ own record, through the portal. What each role may do lives in ``permissions.py`
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 
 class Clinic(models.Model):
@@ -56,6 +58,13 @@ class User(AbstractUser):
         related_name="portal_user",
     )
 
+    # Bumped when the user's second factor is reset: every session signed in before it ends
+    # at its next request (it is part of the session's auth hash), at no per-request cost.
+    sign_in_epoch = models.PositiveIntegerField(default=0)
+    # The user's latest successful second-factor check on any channel: a waste witness
+    # standing at someone else's workstation is asked for a code when this is stale.
+    second_factor_at = models.DateTimeField(null=True, blank=True)
+
     REQUIRED_FIELDS = ["email"]
 
     class Meta:
@@ -75,15 +84,73 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return f"{self.get_full_name() or self.username} ({self.get_role_display()})"
 
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash of the password field, plus the sign-in epoch once it has moved (so
+        # sessions from before this change stay valid until the first second-factor reset).
+        if not self.sign_in_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "ketacare.accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.sign_in_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
 
 class ApiToken(models.Model):
-    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+    """A bearer token for the JSON API; only its SHA-256 digest is stored.
+
+    It ends at ``expires_at`` (lifetime from settings), after ``API_TOKEN_IDLE_MINUTES``
+    without use, or when revoked (sign-out, ``DELETE /auth/token``, an admin, deactivation).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    # When the holder last proved their second factor for this token (at issue, or a
+    # step-up); None for a user without one. Gate overrides need it recent.
+    second_factor_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"API token of {self.user_id} (expires {self.expires_at:%Y-%m-%d %H:%M})"
+
+
+# Roles that must use a second factor unless the clinic's policy says otherwise: the roles
+# that order or give a Schedule III drug, override a clinical gate, or manage accounts.
+DEFAULT_SECOND_FACTOR_ROLES = (Role.PRESCRIBER, Role.NURSE, Role.CLINIC_ADMIN)
+# How old the last second-factor check may be before a gate override, a waste witness or a
+# count sign-off asks for a fresh code.
+DEFAULT_STEP_UP_MINUTES = 15
+
+
+def _default_second_factor_roles() -> list[str]:
+    return [str(role) for role in DEFAULT_SECOND_FACTOR_ROLES]
+
+
+class SecurityPolicy(models.Model):
+    """A clinic's sign-in policy (one row per clinic; absent means the defaults above)."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="security_policy")
+    second_factor_roles = models.JSONField(default=_default_second_factor_roles)
+    step_up_minutes = models.PositiveSmallIntegerField(
+        default=DEFAULT_STEP_UP_MINUTES, validators=[MinValueValidator(1), MaxValueValidator(720)]
+    )
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "security policies"
+        constraints = [
+            models.CheckConstraint(
+                name="step_up_minutes_in_range",
+                condition=Q(step_up_minutes__gte=1) & Q(step_up_minutes__lte=720),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Security policy of clinic {self.clinic_id}"

@@ -146,7 +146,19 @@ def has_permission(user, permission: Permission, *, today: date | None = None) -
     return True
 
 
+# Acts that need a recent second-factor check as well (a step-up, issue 14).
+STEP_UP_PERMISSIONS = frozenset({Permission.OVERRIDE_CLINICAL_GATE})
+
+
 def require_permission(user, permission: Permission) -> None:
+    """Refuse (``PermissionDenied``) unless ``user`` may do this now; for a gate override,
+    also unless their last second-factor check is recent enough."""
+    if has_permission(user, permission):
+        if permission in STEP_UP_PERMISSIONS:
+            from ketacare.accounts.second_factor import require_recent_second_factor
+
+            require_recent_second_factor(user)
+        return
     if not has_permission(user, permission):
         is_prescriber = user is not None and getattr(user, "role", "") == Role.PRESCRIBER
         if permission in LICENSED_PERMISSIONS and is_prescriber:

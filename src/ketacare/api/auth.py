@@ -6,6 +6,10 @@ a role without the permission with 403 *before* the body is parsed, so a forbidd
 learns nothing from validation errors. Services check the same permission again (defence in
 depth), and the permission is published in OpenAPI as ``x-permission`` for the
 permission-matrix test.
+
+A bearer token carries its own second-factor freshness (when its holder last gave a code
+for it); the browser session's comes from the session (accounts/middleware.py). Either is
+what ``second_factor.require_recent_second_factor`` checks before an override.
 """
 
 from __future__ import annotations
@@ -15,8 +19,18 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from ketacare.accounts.middleware import PENDING_STATES, session_state
+from ketacare.accounts.models import ApiToken
 from ketacare.accounts.permissions import Permission, require_permission
-from ketacare.accounts.services import user_for_token
+from ketacare.accounts.second_factor import Freshness, current_freshness, set_freshness
+from ketacare.accounts.services import token_for_bearer
+
+_TOKEN_ATTR = "ketacare_api_token"
+
+
+def current_token(request: HttpRequest) -> ApiToken | None:
+    """The bearer token this request authenticated with, if any."""
+    return getattr(request, _TOKEN_ATTR, None)
 
 
 class BearerToken(HttpBearer):
@@ -25,10 +39,18 @@ class BearerToken(HttpBearer):
         self.permission = permission
 
     def authenticate(self, request: HttpRequest, token: str):
-        user = user_for_token(token)
-        if user is None:
+        api_token = token_for_bearer(token)
+        if api_token is None:
             return None
+        user = api_token.user
         request.user = user
+        setattr(request, _TOKEN_ATTR, api_token)
+        fresh = current_freshness()
+        if fresh is None:  # outside the middleware (a bare test of the API object)
+            fresh = Freshness()
+            set_freshness(fresh)
+        fresh.user_id, fresh.second_factor_at = user.pk, api_token.second_factor_at
+        fresh.session, fresh.token = None, api_token
         if self.permission is not None:
             require_permission(user, self.permission)
         return user
@@ -42,6 +64,8 @@ class BrowserSession(SessionAuth):
         self.permission = permission
 
     def authenticate(self, request: HttpRequest, key: str | None):
+        if session_state(request) in PENDING_STATES:
+            return None  # password given, second step not yet: not signed in
         user = super().authenticate(request, key)
         if user is None:
             return None
@@ -59,3 +83,12 @@ def guard(permission: Permission) -> dict[str, Any]:
         "auth": [BearerToken(permission), BrowserSession(permission)],
         "openapi_extra": {"x-permission": str(permission)},
     }
+
+
+# Routes any signed-in user may call about their own sign-in (step-up, sign-out): published
+# as this pseudo-permission so the permission matrix still sees every route declared.
+SIGNED_IN = "signed_in"
+
+
+def signed_in() -> dict[str, Any]:
+    return {"auth": API_AUTH, "openapi_extra": {"x-permission": SIGNED_IN}}

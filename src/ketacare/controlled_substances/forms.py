@@ -78,6 +78,13 @@ class WasteForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
     )
+    witness_otp = forms.CharField(
+        label="Witness: one-time code from your app",
+        required=False,
+        max_length=64,
+        help_text="Needed when you have not entered a code in the last few minutes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
     reason = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -140,6 +140,12 @@ class WasteCreate(InputSchema):
         max_length=128,
         description="Entered by the witness at the point of waste; never stored or echoed.",
     )
+    witness_otp: str = Field(
+        "",
+        max_length=64,
+        description="The witness's current one-time code, needed when the witness has a second "
+        "factor and last gave a code longer ago than the clinic's step-up limit (15 minutes).",
+    )
     reason: Text = ""
     patient_id: RecordId | None = None
     session_id: RecordId | None = None

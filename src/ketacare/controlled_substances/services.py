@@ -36,6 +36,10 @@ from django.utils import timezone
 from ketacare.access import NotFound
 from ketacare.accounts.models import User
 from ketacare.accounts.permissions import Permission, has_permission, require_permission
+from ketacare.accounts.second_factor import (
+    require_recent_second_factor,
+    require_witness_second_factor,
+)
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.audit.services import record_refused, record_write
 from ketacare.clinical.controlled import ledger as core
@@ -501,7 +505,7 @@ def record_administration_from_stock(
 
 
 def _witness_blockers(
-    actor: User, witness_id: int | None, password: str
+    actor: User, witness_id: int | None, password: str, otp: str = ""
 ) -> tuple[User | None, tuple[Finding, ...]]:
     if witness_id is None:
         return None, ()  # the core decides whether a witness is required
@@ -553,6 +557,17 @@ def _witness_blockers(
                 overridable=False,
             ),
         )
+    # Issue 14: a witness with a second factor confirms with a fresh code when their last
+    # one is older than the clinic's step-up limit. A wrong code counts as not verified.
+    if not require_witness_second_factor(witness, otp):
+        return None, (
+            Finding(
+                "witness_not_verified" if otp else "witness_second_factor_required",
+                "The witness's one-time code was not confirmed; the witness enters the code "
+                "their authenticator app shows now.",
+                overridable=False,
+            ),
+        )
     return witness, ()
 
 
@@ -565,6 +580,7 @@ def witness_waste(
     quantity_ml: Decimal,
     witness_id: int | None,
     witness_password: str = "",
+    witness_otp: str = "",
     reason: str = "",
     patient: Patient | None = None,
     session_id: int | None = None,
@@ -577,7 +593,7 @@ def witness_waste(
     _positive_ml(quantity_ml, "The quantity wasted")
     session, patient = _session_and_patient(actor, session_id, patient)
     container = _locked_container(actor, container_id)
-    witness, blockers = _witness_blockers(actor, witness_id, witness_password)
+    witness, blockers = _witness_blockers(actor, witness_id, witness_password, witness_otp)
     return _append_entry(
         actor=actor,
         container=container,
@@ -731,8 +747,10 @@ def record_inventory_count(
     ``lines``: ``{"container_id", "counted_ml", "estimated"}``. A complete inventory must
     cover every container with drug left (21 CFR 1304.11). Each difference beyond the clinic
     tolerance adjusts the ledger to the counted stock (a count adjustment naming the count)
-    and opens a discrepancy with its DEA deadlines, to be classified and closed."""
+    and opens a discrepancy with its DEA deadlines, to be classified and closed. Signing it
+    off needs a second-factor check within the clinic's step-up limit (issue 14)."""
     require_permission(actor, Permission.MANAGE_INVENTORY)
+    require_recent_second_factor(actor)
     if business_time not in BusinessTime.values:
         raise InvalidClinicalInput(
             "business_time_required", "Say whether the count was at opening or close of business."

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from ketacare.accounts import second_factor
 from ketacare.accounts.models import Clinic, Role, User
 from ketacare.accounts.services import create_user
 from ketacare.apps_registry import CLINIC_APPS, optional_module
@@ -38,6 +39,12 @@ class DemoContext:
 
 def demo_password() -> str:
     return os.environ.get("KETACARE_DEMO_PASSWORD") or _DEFAULT_DEMO_PASSWORD
+
+
+def demo_totp_secret() -> str | None:
+    """One base32 authenticator key for every demo staff login (scripted runs), read when the
+    demo is first seeded; otherwise each login gets its own random key, which the demo prints."""
+    return os.environ.get("KETACARE_DEMO_TOTP_SECRET") or None
 
 
 STAFF = (
@@ -68,6 +75,9 @@ def _staff(clinic: Clinic, password: str) -> dict[str, User]:
         )
     users["admin"].is_staff = True
     users["admin"].save(update_fields=["is_staff"])
+    # Every staff login signs in with a second factor, as the clinic's would.
+    for user in users.values():
+        second_factor.provision_totp_device(user=user, base32_key=demo_totp_secret())
     return users
 
 
@@ -154,3 +164,23 @@ def seed_demo_clinic(*, password: str) -> bool:
             if step is not None:
                 step.seed_demo(ctx)
     return True
+
+
+def demo_totp_keys() -> dict[str, str]:
+    """Each demo staff login's authenticator key (base32), to print."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = TOTPDevice.objects.filter(
+        user__clinic__name=DEMO_CLINIC_NAME, user__username__in=DEMO_USERNAMES, confirmed=True
+    ).select_related("user")
+    return {d.user.username: second_factor.base32_secret(d) for d in devices}
+
+
+def demo_totp_code(username: str) -> str | None:
+    """The current one-time code of a demo clinic staff login."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(
+        user__clinic__name=DEMO_CLINIC_NAME, user__username=username, confirmed=True
+    ).first()
+    return None if device is None else second_factor.authenticator_code(device)

@@ -12,6 +12,7 @@ NAV_ITEMS = (
     ("Inventory", "controlled_substances:inventory", Permission.MANAGE_INVENTORY),
     ("Protocols", "protocols:library", Permission.MANAGE_PROTOCOLS),
     ("Research", "research:home", Permission.EXPORT_DEIDENTIFIED),
+    ("Users", "accounts:users", Permission.MANAGE_USERS),
     ("My portal", "portal:home", Permission.USE_PORTAL),
 )
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
 from django.views.decorators.http import require_POST
 
+from ketacare.accounts.lockout import locked_out_response
+from ketacare.accounts.middleware import ENROL, VERIFY, session_state, step_url
 from ketacare.accounts.models import Role
 from ketacare.apps_registry import CLINIC_APPS, optional_module
 from ketacare.patients.selectors import access_patient
@@ -18,8 +20,17 @@ from ketacare.web.pages import staff_page
 
 
 class SignInView(LoginView):
+    """The password step. A user who owes a second factor goes on to enter a code (or to
+    enrol one); the session reaches nothing else until then (accounts/middleware.py)."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        state = session_state(self.request)
+        if state in (VERIFY, ENROL):
+            return step_url(state, self.get_redirect_url())
+        return super().get_success_url()
 
 
 @require_POST
@@ -39,17 +50,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
-    """django-axes lockout: JSON for the API, a page for people; 429 either way."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {
-                "code": "account_locked",
-                "message": "Too many failed sign-ins; this account is locked for a while.",
-                "details": {},
-            },
-            status=429,
-        )
-    return render(request, "web/locked_out.html", status=429)
+    """django-axes lockout: JSON for the API, a page for people; 429 with Retry-After."""
+    return locked_out_response(request)
 
 
 @login_required
