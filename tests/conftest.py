@@ -254,3 +254,72 @@ def django_db_setup(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+# --- The audit log: a signing key per test session, a checkpoint file per test -------------
+
+
+@pytest.fixture(scope="session")
+def audit_keys(tmp_path_factory):
+    """A throwaway Ed25519 signing key for the whole session (its public key beside it), so
+    no test signs with, or writes checkpoints next to, a developer's own data dir."""
+    from django.conf import settings
+
+    from ketacare.audit.checkpoints import generate_key_file
+
+    base = tmp_path_factory.mktemp("audit")
+    key = base / "signing-key.pem"
+    generate_key_file(key)
+    saved = settings.AUDIT_SIGNING_KEY_FILE, settings.AUDIT_CHECKPOINT_DIR
+    settings.AUDIT_SIGNING_KEY_FILE = key
+    settings.AUDIT_CHECKPOINT_DIR = base / "checkpoints-unused"
+    yield base
+    settings.AUDIT_SIGNING_KEY_FILE, settings.AUDIT_CHECKPOINT_DIR = saved
+
+
+_checkpoint_dirs = iter(range(1_000_000))
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_dir(audit_keys):
+    """Each test appends its checkpoints to its own file: the database rolls back between
+    tests, a file would not, and a later test would read checkpoints of a log it never had."""
+    from django.conf import settings
+
+    settings.AUDIT_CHECKPOINT_DIR = audit_keys / f"checkpoints-{next(_checkpoint_dirs)}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_audit_triggers():
+    """pytest-django empties the database after each transactional test (live server,
+    threads): TRUNCATE on PostgreSQL, DELETE on SQLite. The audit log's triggers refuse
+    both, as they must in production, so the test runner does what the database's owner
+    could: on PostgreSQL it switches triggers off for its own flush (superuser,
+    session_replication_role), on SQLite it drops the audit triggers around the DELETEs and
+    puts them back in the same transaction. docs/adr/0002-audit-trail.md says what an
+    attacker with that same power can do (and what the signed checkpoints still catch)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        vendor = self.connection.vendor
+        if vendor == "postgresql":
+            sql_list = ["SET LOCAL session_replication_role = replica", *sql_list]
+        elif vendor == "sqlite":
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name LIKE 'audit\\_%' ESCAPE '\\'"
+                )
+                triggers = cursor.fetchall()
+            sql_list = [
+                *(f"DROP TRIGGER {name}" for name, _ in triggers),
+                *sql_list,
+                *(sql for _, sql in triggers),
+            ]
+        return original(self, sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original

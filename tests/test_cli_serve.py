@@ -1,5 +1,5 @@
 """`ketacare serve` is gunicorn itself: stopping it (a supervisor's SIGTERM) stops its workers
-too, instead of leaving them serving behind a wrapper that died."""
+and the audit log's sequencer too, instead of leaving them behind a wrapper that died."""
 
 import os
 import signal
@@ -18,6 +18,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _is_sequencer(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return b"audit\x00seal" in cmdline.read()
+    except FileNotFoundError:
+        return False
+
+
 def _children_of(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
@@ -32,7 +40,7 @@ def _children_of(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
-def test_stopping_the_server_stops_its_workers(tmp_path):
+def test_stopping_the_server_stops_its_workers_and_its_sequencer(tmp_path):
     port = _free_port()
     env = {**os.environ, "KETACARE_DATA_DIR": str(tmp_path)}
     env.pop("KETACARE_DATABASE_URL", None)  # a throwaway SQLite registry
@@ -49,8 +57,11 @@ def test_stopping_the_server_stops_its_workers(tmp_path):
                 break
             except OSError:
                 time.sleep(0.1)
-        workers = _children_of(server.pid)
-        assert len(workers) == 2  # the process we started is gunicorn's master
+        children = _children_of(server.pid)
+        sequencers = [c for c in children if _is_sequencer(c)]
+        assert len(sequencers) == 1  # the audit log's sequencer, sealing every few seconds
+        assert len(children) - len(sequencers) == 2  # the process we started is the master
+        workers = children
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
         deadline = time.monotonic() + 10

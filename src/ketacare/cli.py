@@ -1,5 +1,5 @@
-"""The `ketacare` command: demo, serve, migrate, createuser, invite-patient, seed, audit
-verify, manage.
+"""The `ketacare` command: demo, serve, migrate, createuser, invite-patient, seed, audit (seal,
+verify, prove, consistency, check), manage.
 
 A bad argument, a missing input or a setting the program cannot use is one line on stderr
 and exit status 2; never a traceback (set KETACARE_DEBUG=true to see one for an unexpected
@@ -78,6 +78,31 @@ def _migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
 
 
+def _start_sequencer() -> None:
+    """The audit log's sequencer beside the server: a child process that seals every
+    KETACARE_AUDIT_SEAL_SECONDS and exits when the server (its parent, after the exec
+    below) is gone."""
+    import subprocess
+
+    from django.conf import settings
+
+    if settings.AUDIT_SEAL_SECONDS <= 0:
+        return
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ketacare.cli",
+            "audit",
+            "seal",
+            "--every",
+            str(settings.AUDIT_SEAL_SECONDS),
+            "--while-parent",
+            str(os.getpid()),
+        ]
+    )
+
+
 def _gunicorn(port: int, host: str, workers: int) -> int:
     cmd = [
         sys.executable,
@@ -100,6 +125,7 @@ def _gunicorn(port: int, host: str, workers: int) -> int:
 
     connections.close_all()
     sys.stdout.flush()
+    _start_sequencer()
     os.execv(sys.executable, cmd)
     return 0  # not reached
 
@@ -114,6 +140,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _migrate()
     created = seed_demo_clinic(password=demo_password())
     print("Seeded a demo clinic." if created else "Reusing the existing demo clinic.")
+    _announce_audit_log()
     print(f"\nOpen http://127.0.0.1:{args.port}/ and sign in as one of:")
     keys = demo_totp_keys()
     for username in DEMO_USERNAMES:
@@ -128,10 +155,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _gunicorn(args.port, "127.0.0.1", 2)
 
 
+def _announce_audit_log() -> None:
+    """Seal what seeding wrote and say where the log's keys and checkpoints are."""
+    from ketacare.audit import keys
+    from ketacare.audit.sequencer import seal
+
+    result = seal()
+    while result.more:
+        result = seal()
+    print(
+        f"\nAudit log: {result.tree_size} entries sealed; checkpoints in {keys.checkpoint_file()}"
+    )
+    print(f"Its public key ({keys.public_key_path()}), for `ketacare audit verify` anywhere:")
+    print(keys.public_key_path().read_text(encoding="utf-8").strip())
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup_django()
     if not os.environ.get("KETACARE_SECRET_KEY") and not os.environ.get("KETACARE_SECRET_KEY_FILE"):
         print("warning: KETACARE_SECRET_KEY is not set; using a key generated under the data dir")
+    if not os.environ.get("KETACARE_AUDIT_SIGNING_KEY_FILE"):
+        print(
+            "warning: KETACARE_AUDIT_SIGNING_KEY_FILE is not set; the audit log is signed with "
+            "a key generated under the data dir"
+        )
     if args.migrate:
         _migrate(verbosity=1)
     workers = args.workers or (2 * (os.cpu_count() or 1) + 1)
@@ -252,20 +299,117 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
+def cmd_audit_verify(args: argparse.Namespace) -> int:
     _setup_django()
-    from ketacare.audit.services import verify_chain
+    from pathlib import Path
 
-    result = verify_chain()
-    if result.ok:
-        print(f"audit chain intact: {result.checked} entries verified")
-        return 0
-    print(
-        f"audit chain BROKEN at entry #{result.first_broken_id}: {result.problem} "
-        f"({result.checked} entries verified before it)",
-        file=sys.stderr,
+    from ketacare.audit.services import verify_log
+
+    result = verify_log(
+        checkpoint_file=Path(args.checkpoints) if args.checkpoints else None,
+        public_key_file=Path(args.public_key) if args.public_key else None,
     )
-    return 1
+    for note in result.notes:
+        print(f"note: {note}")
+    if result.unsealed:
+        shown = ", ".join(f"#{i}" for i in result.unsealed[:20])
+        more = f" and {len(result.unsealed) - 20} more" if len(result.unsealed) > 20 else ""
+        print(
+            f"{len(result.unsealed)} entries not yet sealed (newer than the last checkpoint): "
+            f"{shown}{more}"
+        )
+    if not result.ok:
+        print(f"audit log BROKEN: {result.problem.message}", file=sys.stderr)
+        return 1
+    if result.checkpoint is None:
+        print(f"audit log intact: {result.checked} entries verified; no signed checkpoint yet")
+    else:
+        from ketacare.audit.checkpoints import format_time
+
+        signed = format_time(result.checkpoint.signed_at)
+        print(
+            f"audit log intact: {result.checked} entries verified against the checkpoint of "
+            f"{result.checkpoint.tree_size} leaves signed {signed} "
+            f"({result.checkpoints} signed checkpoints checked, consistent with each other)"
+        )
+    return 0
+
+
+def cmd_audit_seal(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ketacare.audit.sequencer import run_sequencer, seal
+
+    if args.every:
+        return run_sequencer(args.every, parent=args.while_parent)
+    while True:
+        result = seal()
+        if result.checkpoint is not None:
+            print(f"sealed {result.sealed} entries: checkpoint of {result.tree_size} leaves")
+        else:
+            print(f"nothing new to seal ({result.tree_size} leaves)")
+        if not result.more:
+            return 0
+
+
+def _print_json(value) -> None:
+    import json
+
+    print(json.dumps(value, indent=2))
+
+
+def cmd_audit_prove(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ketacare.audit.proofs import ProofUnavailable
+    from ketacare.audit.services import prove_inclusion
+
+    try:
+        _print_json(prove_inclusion(args.entry_id, tree_size=args.tree_size))
+    except ProofUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_audit_consistency(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ketacare.audit.proofs import ProofUnavailable
+    from ketacare.audit.services import prove_consistency
+
+    try:
+        _print_json(prove_consistency(args.old, args.new))
+    except ProofUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_audit_check(args: argparse.Namespace) -> int:
+    """Check a proof with only the public key: no database, no Django."""
+    import json
+    from pathlib import Path
+
+    from ketacare.audit import checkpoints
+    from ketacare.audit.merkle import ProofError
+
+    try:
+        bundle = json.loads(Path(args.proof).read_text(encoding="utf-8"))
+        key = checkpoints.load_public_key(Path(args.public_key))
+        if "inclusion_path" in bundle:
+            checkpoint = checkpoints.verify_inclusion_bundle(bundle, key)
+            print(
+                f"proof verified: entry #{bundle['entry_id']} is leaf {bundle['leaf_index']} "
+                f"of the log signed at {checkpoint.tree_size} leaves"
+            )
+        else:
+            old, new = checkpoints.verify_consistency_bundle(bundle, key)
+            print(
+                f"proof verified: the log of {new.tree_size} leaves extends the log of "
+                f"{old.tree_size} leaves"
+            )
+    except (ProofError, checkpoints.CheckpointError, KeyError, ValueError, OSError) as exc:
+        print(f"proof does NOT verify: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_demo_code(args: argparse.Namespace) -> int:
@@ -369,10 +513,32 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--quiet", action="store_true")
     seed.set_defaults(func=cmd_seed)
 
-    audit = sub.add_parser("audit", help="audit trail tools")
+    audit = sub.add_parser("audit", help="the audit log: seal, verify, prove")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="check the hash chain; name the first break")
-    verify.set_defaults(func=cmd_audit)
+    verify = audit_sub.add_parser(
+        "verify", help="check every entry against the signed checkpoints; name the first problem"
+    )
+    verify.add_argument("--checkpoints", help="checkpoint file (default: the configured one)")
+    verify.add_argument("--public-key", help="the log's public key (default: the configured one)")
+    verify.set_defaults(func=cmd_audit_verify)
+    seal = audit_sub.add_parser("seal", help="integrate new entries and sign a checkpoint")
+    seal.add_argument("--every", type=float, default=0, help="keep sealing every N seconds")
+    seal.add_argument("--while-parent", type=int, default=0, help=argparse.SUPPRESS)
+    seal.set_defaults(func=cmd_audit_seal)
+    prove = audit_sub.add_parser("prove", help="inclusion proof of an entry (JSON)")
+    prove.add_argument("entry_id", type=int)
+    prove.add_argument("--tree-size", type=int, help="against this checkpoint (default: newest)")
+    prove.set_defaults(func=cmd_audit_prove)
+    consistency = audit_sub.add_parser(
+        "consistency", help="consistency proof between two checkpoints (JSON)"
+    )
+    consistency.add_argument("old", type=int, help="tree size of the older checkpoint")
+    consistency.add_argument("new", type=int, help="tree size of the newer checkpoint")
+    consistency.set_defaults(func=cmd_audit_consistency)
+    check = audit_sub.add_parser("check", help="check a proof with only the public key")
+    check.add_argument("proof", help="a file holding what prove or consistency printed")
+    check.add_argument("--public-key", required=True)
+    check.set_defaults(func=cmd_audit_check)
 
     code = sub.add_parser("demo-code", help="current one-time code of a demo staff login")
     code.add_argument("username")

@@ -175,6 +175,20 @@ API_TOKEN_IDLE_MINUTES = env_int("API_TOKEN_IDLE_MINUTES", 120)
 # defaults), named in authenticator apps as the issuer below.
 OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "KetaCare") or "KetaCare"
 
+# The audit log (docs/adr/0002-audit-trail.md). The Ed25519 signing key never lives in the
+# database: by default a file under the data dir, generated on first use (demo, development);
+# production points this at a file only the sequencer can read. Its public key sits beside
+# it (<file>.pub) unless KETACARE_AUDIT_PUBLIC_KEY_FILE says where the published copy is.
+AUDIT_SIGNING_KEY_FILE = Path(
+    env_str("AUDIT_SIGNING_KEY_FILE") or DATA_DIR / "audit" / "signing-key.pem"
+)
+AUDIT_PUBLIC_KEY_FILE = env_str("AUDIT_PUBLIC_KEY_FILE")
+# One line per signed checkpoint is appended to checkpoints.jsonl here; ship it to
+# write-once storage.
+AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR") or DATA_DIR / "audit")
+AUDIT_SEAL_SECONDS = env_int("AUDIT_SEAL_SECONDS", 2)  # `serve`/`demo` background sequencer
+AUDIT_LOG_ORIGIN = env_str("AUDIT_LOG_ORIGIN", "") or ""  # default: derived from the key
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC") or "UTC"
 USE_I18N = True

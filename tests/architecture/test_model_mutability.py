@@ -11,7 +11,6 @@ MUTABLE = {
     "accounts.User",  # logins; passwords and last_login change in place
     "accounts.ApiToken",  # expiring credentials
     "accounts.SecurityPolicy",  # a clinic setting (second-factor roles, step-up); changes audited
-    "audit.AuditChainHead",  # the chain's single head row
     # Versioned clinic configuration: a new version clears the old one's `active` flag only.
     "protocols.ProtocolVersion",
     "protocols.ClinicPolicyVersion",
@@ -21,7 +20,7 @@ MUTABLE = {
     # Clinic recommendation settings (ECT/rTMS referral, self-pay options); changes audited.
     "interop.RecommendationSettings",
 }
-APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry"}
+APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry", "audit.AuditLeaf", "audit.AuditCheckpoint"}
 
 
 def test_every_ketacare_model_is_guarded_or_explicitly_mutable():

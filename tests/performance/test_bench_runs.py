@@ -38,7 +38,9 @@ def _check(done: subprocess.CompletedProcess, result_file: Path) -> None:
         assert "error" not in row, (page, row)
         assert row["median_ms"] > 0
         assert row["sql_median_ms"] > 0
+        assert row["audited_median_ms"] > 0  # the page's SQL plus one audit INSERT
     assert "- chart: p95 <= 150 ms" in done.stdout
+    assert "- board against its SQL plus one audit INSERT in one transaction" in done.stdout
 
 
 def test_the_web_benchmark_runs_on_sqlite(tmp_path):

@@ -1,10 +1,12 @@
 """The audit trail, and the guard that keeps clinical records append-only.
 
-``AuditEntry`` rows are hash-chained: each entry's ``entry_hash`` covers its own content and
-the previous entry's hash, so changing or removing any row breaks every later link and
-``ketacare audit verify`` names the first broken entry. Entries can only be inserted through
-``ketacare.audit.services``; the model refuses updates and deletes (and on PostgreSQL a
-trigger refuses them at the database too, see migration 0002).
+The trail is a Merkle-tree log (docs/adr/0002-audit-trail.md): a request appends an
+``AuditEntry`` with one INSERT; the sequencer (``ketacare audit seal``) later gives each
+committed entry its place as an ``AuditLeaf`` of an RFC 9162 tree and signs an
+``AuditCheckpoint`` (tree size, root, time) with a key kept outside the database. Entries
+written before the log existed keep their old hash-chain columns (``prev_hash``,
+``entry_hash``), which ``ketacare audit verify`` still checks. The models refuse updates and
+deletes; database triggers refuse them too (migrations 0002 and 0005).
 
 ``GuardedModel`` is the base for clinical records: raw ``save()`` outside a service write,
 any ``delete()`` and bulk updates raise. Corrections are new rows that supersede old ones.
@@ -117,14 +119,11 @@ class AuditAction(models.TextChoices):
     PASSWORD_CHANGED = "password_changed", "Password changed"
 
 
-class AuditChainHead(models.Model):
-    """One row; locked while an entry is appended so the chain stays linear."""
+class TransactionIdField(models.BigIntegerField):
+    """Read back from the INSERT (``RETURNING``), so the saved instance holds the value the
+    database computed rather than the expression that computed it."""
 
-    last_hash = models.CharField(max_length=64)
-    last_entry_id = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"audit chain head at entry {self.last_entry_id}"
+    db_returning = True
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -158,15 +157,27 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    # The hash chain of entries written before the Merkle log (empty on newer entries).
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
+    # PostgreSQL: the id of the transaction that inserted the entry (pg_current_xact_id()),
+    # so the sequencer knows which entries may still be in flight. Empty on SQLite, where
+    # writers commit one at a time in id order.
+    txid = TransactionIdField(null=True, blank=True, editable=False)
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(
+                fields=["txid"],
+                name="audit_entry_txid_idx",
+                condition=models.Q(txid__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return (
@@ -180,3 +191,67 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ImmutableRecordError("Audit entries are append-only.")
+
+
+class _AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableRecordError("The audit log is append-only.")
+
+    def delete(self) -> Any:
+        raise ImmutableRecordError("The audit log is append-only.")
+
+
+class _AppendOnly(models.Model):
+    objects = _AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not kwargs.get("force_insert"):
+            raise ImmutableRecordError("The audit log is appended by the sequencer only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableRecordError("The audit log is append-only.")
+
+
+class AuditLeaf(_AppendOnly):
+    """An entry's place in the Merkle tree: leaf ``index`` holds SHA-256(0x00 || the entry's
+    canonical bytes). Written by the sequencer, in the order it integrates entries."""
+
+    index = models.BigIntegerField(primary_key=True)
+    # No database foreign key: a deleted entry must leave its leaf behind for verify to
+    # name (the append-only triggers are what stop the deletion).
+    entry = models.OneToOneField(
+        AuditEntry, on_delete=models.PROTECT, related_name="leaf", db_constraint=False
+    )
+    leaf_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}: entry #{self.entry_id}"
+
+
+class AuditCheckpoint(_AppendOnly):
+    """A signed tree head: the first ``tree_size`` leaves have root ``root_hash``. The
+    signed note is also appended to the checkpoint file outside the database, which is what
+    a verifier trusts; this copy is a convenience (and is checked against the key too)."""
+
+    tree_size = models.BigIntegerField(primary_key=True)
+    root_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    note = models.TextField()
+    # The sequencer's working state, not trusted by verify: the compact range (roots of the
+    # complete subtrees, largest first) to extend the tree without rereading it, and on
+    # PostgreSQL the transaction id below which every entry is already sealed.
+    frontier = models.JSONField(default=list)
+    txid_floor = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tree_size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at {self.tree_size} leaves"

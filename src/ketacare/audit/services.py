@@ -1,27 +1,55 @@
-"""Appending to the hash-chained audit trail.
+"""The audit trail's public functions: appending entries, sealing, verifying, proving.
 
-Call these inside the same ``transaction.atomic`` block as the write they describe, so an
-entry exists exactly when the change does. Reads of patient data are audited too (one entry
-per access or list request).
+Call ``record_*`` inside the same ``transaction.atomic`` block as the write they describe, so
+an entry exists exactly when the change does. Reads of patient data are audited too (one
+entry per access or list request). Appending is one INSERT; ``seal`` (the sequencer) gives
+entries their place in the Merkle tree and signs checkpoints; ``verify_log`` and the proof
+functions check them. See docs/adr/0002-audit-trail.md.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models
+from django.db.models import BigIntegerField, Func
 from django.utils import timezone
 
 from ketacare.audit import context
-from ketacare.audit.models import AuditAction, AuditChainHead, AuditEntry
+from ketacare.audit.leaves import GENESIS_HASH
+from ketacare.audit.models import AuditAction, AuditEntry
+from ketacare.audit.proofs import prove_consistency, prove_inclusion
+from ketacare.audit.sequencer import SealResult, seal
+from ketacare.audit.verification import LogProblem, LogVerification, verify_log
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "GENESIS_HASH",
+    "ChainVerification",
+    "LogProblem",
+    "LogVerification",
+    "SealResult",
+    "prove_consistency",
+    "prove_inclusion",
+    "record_read",
+    "record_refused",
+    "record_write",
+    "seal",
+    "verify_chain",
+    "verify_log",
+]
+
+
+class CurrentTransactionId(Func):
+    """PostgreSQL's id of the inserting transaction (64-bit, never wraps)."""
+
+    template = "pg_current_xact_id()::text::bigint"
+    arity = 0
+    output_field = BigIntegerField()
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -51,50 +79,12 @@ def _normalise(value: Any) -> Any:
     return fix(loaded)
 
 
-def _fingerprint(entry: AuditEntry) -> str:
-    occurred = entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
-    payload = {
-        "occurred_at": occurred,
-        "actor_id": entry.actor_id,
-        "actor_username": entry.actor_username,
-        "actor_role": entry.actor_role,
-        "clinic": entry.clinic_id_snapshot,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "patient": entry.patient_id_snapshot,
-        "summary": entry.summary,
-        "changes": entry.changes,
-        "reason": entry.reason,
-        "channel": entry.channel,
-        "ip": entry.ip_address,
-        "user_agent": entry.user_agent,
-        "request_id": entry.request_id,
-        "prev_hash": entry.prev_hash,
-    }
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
 def _target_parts(target: Any) -> tuple[str, str]:
     if isinstance(target, models.Model):
         return target._meta.label, str(target.pk)
     if isinstance(target, tuple):
         return str(target[0]), str(target[1])
     return str(target), ""
-
-
-def _locked_head() -> AuditChainHead:
-    """The chain head, locked; recreated at genesis if the table was emptied (a fresh
-    database flushed by tests, where the data migration's row is gone with everything)."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        if AuditEntry.objects.exists():
-            raise RuntimeError("audit chain head is missing while entries exist")
-        head, _ = AuditChainHead.objects.get_or_create(
-            pk=1, defaults={"last_hash": GENESIS_HASH, "last_entry_id": 0}
-        )
-    return head
 
 
 def _append(
@@ -110,41 +100,32 @@ def _append(
 ) -> AuditEntry:
     ctx = context.current()
     target_type, target_id = _target_parts(target)
-    # Everything that does not need the chain head is built before it is locked: from the
-    # head's SELECT ... FOR UPDATE to the commit, every other audited transaction waits.
-    # No savepoint inside a service's transaction (``savepoint=False``): a failed append
-    # fails the whole write, as it must, and the lock is not held across a RELEASE round
-    # trip. On its own (a read entry) the block is the transaction.
     actor_row = actor if getattr(actor, "pk", None) else None
-    changes = _normalise(changes or {})
-    with transaction.atomic(savepoint=False):
-        head = _locked_head()
-        entry = AuditEntry(
-            occurred_at=timezone.now(),
-            actor=actor_row,
-            actor_username=getattr(actor, "username", "") or "system",
-            actor_role=getattr(actor, "role", "") or "",
-            clinic_id_snapshot=clinic_id
-            if clinic_id is not None
-            else getattr(actor, "clinic_id", None),
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            patient_id_snapshot=patient_id,
-            summary=summary[:300],
-            changes=changes,
-            reason=reason,
-            channel=ctx.channel,
-            ip_address=ctx.ip_address,
-            user_agent=ctx.user_agent,
-            request_id=ctx.request_id,
-            prev_hash=head.last_hash,
-        )
-        entry.entry_hash = _fingerprint(entry)
-        entry.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=1).update(
-            last_hash=entry.entry_hash, last_entry_id=entry.pk
-        )
+    entry = AuditEntry(
+        occurred_at=timezone.now(),
+        actor=actor_row,
+        actor_username=getattr(actor, "username", "") or "system",
+        actor_role=getattr(actor, "role", "") or "",
+        clinic_id_snapshot=clinic_id
+        if clinic_id is not None
+        else getattr(actor, "clinic_id", None),
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        patient_id_snapshot=patient_id,
+        summary=summary[:300],
+        changes=_normalise(changes or {}),
+        reason=reason,
+        channel=ctx.channel,
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent,
+        request_id=ctx.request_id,
+    )
+    if connection.vendor == "postgresql":
+        entry.txid = CurrentTransactionId()
+    # One INSERT, in the caller's transaction (or its own, in autocommit): nothing is locked
+    # that another request waits on. Its place in the log comes later, from the sequencer.
+    entry.save(force_insert=True)
     return entry
 
 
@@ -203,6 +184,8 @@ def record_refused(
 
 @dataclass(frozen=True, slots=True)
 class ChainVerification:
+    """The short answer of ``verify_log`` (kept for callers of the hash-chain era)."""
+
     ok: bool
     checked: int
     first_broken_id: int | None = None
@@ -210,37 +193,15 @@ class ChainVerification:
 
 
 def verify_chain() -> ChainVerification:
-    """Recompute every link; name the first entry whose hash or link does not match."""
-    prev = GENESIS_HASH
-    checked = 0
-    last_id = 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != prev:
-            return ChainVerification(
-                False,
-                checked,
-                entry.pk,
-                "its link to the previous entry does not match "
-                "(an entry before it was changed or removed)",
-            )
-        if _fingerprint(entry) != entry.entry_hash:
-            return ChainVerification(False, checked, entry.pk, "its content was changed")
-        prev = entry.entry_hash
-        last_id = entry.pk
-        checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None:
-        return ChainVerification(
-            checked == 0, checked, None, "" if checked == 0 else "chain head missing"
-        )
-    if head.last_hash != prev or head.last_entry_id != last_id:
-        return ChainVerification(
-            False,
-            checked,
-            head.last_entry_id or None,
-            "the newest entries were removed (chain head points past the last entry)",
-        )
-    return ChainVerification(True, checked)
+    """Verify the whole log against the configured checkpoint file and public key."""
+    result = verify_log()
+    problem = result.problem
+    return ChainVerification(
+        result.ok,
+        result.checked,
+        problem.entry_id if problem else None,
+        problem.message if problem else "",
+    )
 
 
 def now() -> datetime:

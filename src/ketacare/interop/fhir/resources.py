@@ -877,10 +877,14 @@ def audit_event(entry: Any) -> Json:
                     },
                     "type": coding(c.AUDIT_ENTITY_TYPE, "2", "System Object"),
                     "description": entry.summary or None,
+                    # The old hash chain's links, on entries written before the Merkle log
+                    # (newer entries are proven with `ketacare audit prove`, issue 13).
                     "detail": [
                         {"type": "entry-hash", "valueString": entry.entry_hash},
                         {"type": "previous-hash", "valueString": entry.prev_hash},
-                    ],
+                    ]
+                    if entry.entry_hash
+                    else None,
                 }
             )
         ],
