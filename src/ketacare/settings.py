@@ -86,6 +86,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.web.context_processors.navigation",
             ],
+            # Names for codes and the clinic's clock for instants, in every template
+            # (ketacare/web/presenters.py).
+            "builtins": ["ketacare.web.templatetags.present"],
         },
     }
 ]

@@ -38,6 +38,7 @@ from ketacare.protocols.mappers import protocol_from_data
 from ketacare.treatment.models import Course, CourseStatus
 from ketacare.treatment.selectors import courses_with_sessions, dose_given
 from ketacare.web.chart import ChartPanel
+from ketacare.web.presenters import protocol_label
 
 # (drug, route) -> the PK model used for the curve (docs/pk-validation.md).
 PK_MODEL_FOR = {
@@ -77,7 +78,7 @@ def _course_dose(course: Course, weight_kg: Decimal) -> tuple[dict[str, Any], st
         "dose_mg": str(dose),
         "duration_min": str(protocol.infusion_duration_min or 0),
     }
-    return params, f"{course.protocol_code}: {dose} mg, {basis}"
+    return params, f"{protocol_label(course)}: {dose.normalize():f} mg, {basis}"
 
 
 def _reference_dose(weight_kg: Decimal) -> tuple[dict[str, Any], str]:

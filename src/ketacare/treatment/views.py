@@ -47,6 +47,7 @@ from ketacare.treatment.forms import (
     on_clinic_day,
 )
 from ketacare.web.pages import apply_clinical_error, staff_page
+from ketacare.web.presenters import readable_text, state_label
 
 S = SessionState
 FLOW = (S.SCHEDULED, S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION, S.DISCHARGED)
@@ -150,13 +151,13 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
     reached = True
     for step in FLOW:
         if step.value == session.state:
-            flow.append({"state": step, "label": step.value.replace("_", " "), "status": "current"})
+            flow.append({"state": step, "label": state_label(step), "status": "current"})
             reached = False
         else:
             flow.append(
                 {
                     "state": step,
-                    "label": step.value.replace("_", " "),
+                    "label": state_label(step),
                     "status": "done" if reached and state in FLOW else "todo",
                 }
             )
@@ -590,7 +591,7 @@ def _shown(value) -> str:
         return f"{value['systolic_mmhg']}/{value['diastolic_mmhg']} mmHg"
     if isinstance(value, list):
         return ", ".join(value) if value else "None"
-    return str(value)
+    return readable_text(value)
 
 
 @login_required
