@@ -17,16 +17,36 @@ from ketacare.env import ConfigError, env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("DATA_DIR", str(Path.cwd() / ".ketacare")) or ".ketacare").resolve()
 
+
+def _private_data_dir(path: Path) -> None:
+    """The data directory holds the database and keys: owner only (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def _private_file(path: Path) -> None:
+    """Create (or tighten) a file as owner read/write only (0600) before anything opens it.
+    SQLite gives its -wal and -shm files the database file's mode; existing ones are
+    tightened too."""
+    import os
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists():
+            candidate.chmod(0o600)
+
+
 DEBUG = env_bool("DEBUG", False)
 _secret = env_str("SECRET_KEY")
 if _secret is None:
     # Development and demo: keep a generated key under the data directory so sessions
     # survive restarts. Production must set KETACARE_SECRET_KEY (checked by `ketacare serve`).
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _private_data_dir(DATA_DIR)
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
+        _private_file(key_file)  # 0600 before the key is written, never after
         key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        key_file.chmod(0o600)
     _secret = key_file.read_text(encoding="utf-8").strip()
 SECRET_KEY = _secret
 
@@ -54,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: every response but a static file is marked no-store (patient data).
+    "ketacare.web.headers.NoStoreMiddleware",
     # /api/v1 answers every failure (404, 405, 500 ...) as {"code", "message", "details"}.
     "ketacare.api.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,7 +127,8 @@ if _database_url:
     }:
         raise ConfigError("KETACARE_DATABASE_URL must be a postgresql:// or sqlite:// URL")
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _private_data_dir(DATA_DIR)
+    _private_file(DATA_DIR / "ketacare.sqlite3")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -136,12 +159,17 @@ if env_bool("FAST_PASSWORD_HASHER", False):
     # Tests only (set in pyproject's pytest env block): Argon2 is deliberately slow.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# NIST SP 800-63B section 5.1.1.2 (accounts/passwords.py says how each line follows it):
+# length over complexity (at least 10 characters; no composition rules, no expiry), and
+# refusal of common/breached passwords, the user's own name and the service's name.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "ketacare.accounts.passwords.ContextWordsValidator"},
 ]
 
 LOGIN_URL = "web:login"
@@ -155,8 +183,22 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Behind a TLS-terminating proxy (KETACARE_HTTPS=1): trust its X-Forwarded-Proto, redirect
+# plain HTTP, send HSTS (one year, subdomains), and send cookies only over HTTPS.
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False) or HTTPS
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+# Joining the browsers' HSTS preload list binds the whole domain for months: the domain
+# owner's decision (KETACARE_HSTS_PRELOAD=1), not a default, so its deploy check is quiet.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 
 # Lockout after repeated failed logins (django-axes).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
