@@ -78,7 +78,8 @@ BAD_ARGUMENTS = [
     (["invite-patient", "--patient", "abc"], "is not a whole number"),
     (["invite-patient", "--patient", "1", "--base-url", "clinic.example"], "not an http(s)://"),
     (["audit"], "required: audit_command"),
-    (["audit", "check"], "invalid choice: 'check'"),
+    (["audit", "rewind"], "invalid choice: 'rewind'"),
+    (["audit", "check"], "required: proof, --public-key"),
     (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
 ]
 

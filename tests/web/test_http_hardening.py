@@ -24,7 +24,13 @@ def test_pages_and_api_answers_are_never_cached(client, api, nurse, patient):
 
 
 def _ketacare(env_extra: dict, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETACARE_")}
+    # Only the settings given here: none of the test run's own (the browser tests' conftest
+    # sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which check --deploy rightly refuses).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KETACARE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "-m", "ketacare.cli", *args],
