@@ -21,6 +21,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from tests.support.audit_triggers import audit_tables_with_triggers
 
 from ketacare.accounts.models import Clinic, Role, User
 
@@ -294,9 +295,10 @@ def _flush_past_audit_triggers():
     """pytest-django empties the database after each transactional test (live server,
     threads): TRUNCATE on PostgreSQL, DELETE on SQLite. The audit log's triggers refuse
     both, as they must in production, so the test runner does what the database's owner
-    could: on PostgreSQL it switches triggers off for its own flush (superuser,
-    session_replication_role), on SQLite it drops the audit triggers around the DELETEs and
-    puts them back in the same transaction. docs/adr/0002-audit-trail.md says what an
+    could: on PostgreSQL it disables the audit tables' own triggers around its TRUNCATE
+    (``ALTER TABLE ... DISABLE TRIGGER USER``, which the tables' owner may do without being
+    a superuser, as CI's role is not), on SQLite it drops the audit triggers around the
+    DELETEs; both put them back in the same transaction. docs/adr/0002-audit-trail.md says what an
     attacker with that same power can do (and what the signed checkpoints still catch)."""
     from django.db.backends.base.operations import BaseDatabaseOperations
 
@@ -305,7 +307,12 @@ def _flush_past_audit_triggers():
     def execute_sql_flush(self, sql_list):
         vendor = self.connection.vendor
         if vendor == "postgresql":
-            sql_list = ["SET LOCAL session_replication_role = replica", *sql_list]
+            tables = audit_tables_with_triggers(self.connection)
+            sql_list = [
+                *(f"ALTER TABLE {t} DISABLE TRIGGER USER" for t in tables),
+                *sql_list,
+                *(f"ALTER TABLE {t} ENABLE TRIGGER USER" for t in tables),
+            ]
         elif vendor == "sqlite":
             with self.connection.cursor() as cursor:
                 cursor.execute(

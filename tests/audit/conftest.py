@@ -3,6 +3,7 @@ superuser would do it (engine triggers off for the statement)."""
 
 import pytest
 from django.db import connection
+from tests.support.audit_triggers import audit_tables_with_triggers
 
 from ketacare.audit.models import AuditEntry
 
@@ -34,13 +35,19 @@ def tamper():
 
 def _tamper(sql: str, params=()) -> None:
     """Run ``sql`` as a superuser or the file's owner would: past the append-only triggers
-    (PostgreSQL: session_replication_role, which only a superuser may set; SQLite: the
-    triggers dropped and put back, in this test's transaction)."""
+    (PostgreSQL: the tables' own triggers disabled, which the owner may do without being a
+    superuser; SQLite: the triggers dropped and put back; both in this test's transaction)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")
+            tables = audit_tables_with_triggers(connection)
+            # ALTER TABLE refuses while this transaction's deferred key checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             cursor.execute(sql, params)
-            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             return
         cursor.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'audit%'"
