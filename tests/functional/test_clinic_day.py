@@ -135,7 +135,7 @@ def test_a_whole_clinic_day_as_separate_users(
         page.get_by_label("Search by name or MRN").fill(patient.family_name)
         page.get_by_role("link", name=name).first.click()
         expect(page.get_by_role("heading", level=1)).to_contain_text(name)
-        page.locator(f'a[href="{run_sheet}"]').click()
+        page.locator("#treatment").locator(f'a[href="{run_sheet}"]').click()
         page.get_by_role("button", name="Check in").click()
         expect(page.locator("#status-panel [data-state]")).to_have_attribute(
             "data-state", "checked_in"

@@ -1,25 +1,25 @@
+"""The access-log panel of the clinician chart: who viewed or changed this record, 20 entries
+a page, newest first, for clinic admins and prescribers. The chart shows the first page (in a
+panel closed by default, out of the way); the older pages load with htmx from
+``web:patient_audit`` (``web/views.py``), each request an audited read of the patient."""
+
 from __future__ import annotations
 
 from ketacare.accounts.permissions import Permission, has_permission
-from ketacare.audit.models import AuditEntry
+from ketacare.audit.selectors import audit_page_for_patient
 from ketacare.web.chart import ChartPanel
 
 
 def chart_panels(request, patient) -> list[ChartPanel]:
-    """Who viewed or changed this record: for clinic admins and prescribers."""
     if not has_permission(request.user, Permission.VIEW_AUDIT):
         return []
-    entries = list(
-        AuditEntry.objects.filter(
-            patient_id_snapshot=patient.pk, clinic_id_snapshot=patient.clinic_id
-        ).order_by("-id")[:50]
-    )
     return [
         ChartPanel(
             key="access-log",
             title="Who viewed or changed this record",
             template="audit/chart_panel.html",
             order=900,
-            context={"entries": entries},
+            context={"audit": audit_page_for_patient(request.user, patient, page=1)},
+            open_by_default=False,
         )
     ]

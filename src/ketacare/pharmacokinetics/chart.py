@@ -136,5 +136,6 @@ def chart_panels(request, patient) -> list[ChartPanel]:
             template="pharmacokinetics/chart_panel.html",
             order=60,
             context={"pk_params": params, "dose_note": note, "missing": missing},
+            open_by_default=False,  # decision support: out of the way of the safety facts
         )
     ]

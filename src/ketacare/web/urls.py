@@ -9,4 +9,6 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("patients/<int:patient_id>/", views.patient_chart, name="patient_chart"),
+    path("patients/<int:patient_id>/print/", views.patient_chart_print, name="patient_chart_print"),
+    path("patients/<int:patient_id>/audit/", views.patient_audit, name="patient_audit"),
 ]

@@ -8,15 +8,19 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch
+from django.utils.timezone import now
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.lockout import locked_out_response
 from ketacare.accounts.middleware import ENROL, VERIFY, session_state, step_url
 from ketacare.accounts.models import Role
+from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.apps_registry import CLINIC_APPS, optional_module
+from ketacare.audit.selectors import audit_page_for_patient, page_number
 from ketacare.patients.selectors import access_patient
 from ketacare.read_scope import read_scope
 from ketacare.web.pages import staff_page
+from ketacare.web.selectors import chart_header
 
 
 class SignInView(LoginView):
@@ -54,16 +58,48 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
     return locked_out_response(request)
 
 
-@login_required
-@staff_page
-def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """The chart: one audited read of the patient, then each app's panels in order."""
-    patient = access_patient(request.user, patient_id, purpose="chart")
+def _chart_context(request: HttpRequest, patient_id: int, *, purpose: str) -> dict:
+    """One audited read of the patient, then the header and each app's panels in order."""
+    patient = access_patient(request.user, patient_id, purpose=purpose)
     panels = []
     with read_scope():  # panels share the rows they both read (read_scope.py)
+        header = chart_header(patient)
         for app in CLINIC_APPS:
             module = optional_module(app, "chart")
             if module is not None:
                 panels.extend(module.chart_panels(request, patient))
     panels.sort(key=lambda panel: panel.order)
-    return render(request, "web/patient_chart.html", {"patient": patient, "panels": panels})
+    return {"patient": patient, "header": header, "panels": panels}
+
+
+@login_required
+@staff_page
+def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The chart: a fixed header of what is dangerous, then the panels, each collapsible."""
+    context = _chart_context(request, patient_id, purpose="chart")
+    return render(request, "web/patient_chart.html", context)
+
+
+# The print view leaves out what does not belong on paper: the access log and the
+# interactive curve (it needs a browser to draw).
+PRINT_LEAVES_OUT = ("access-log", "pharmacokinetics")
+
+
+@login_required
+@staff_page
+def patient_chart_print(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The chart summary laid out for paper (audited as a read, "chart print")."""
+    context = _chart_context(request, patient_id, purpose="chart print")
+    context["panels"] = [p for p in context["panels"] if p.key not in PRINT_LEAVES_OUT]
+    return render(request, "web/patient_chart_print.html", {**context, "printed_at": now()})
+
+
+@login_required
+@staff_page
+def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """One page of the chart's access log (htmx swaps it into the panel); audited read."""
+    require_permission(request.user, Permission.VIEW_AUDIT)
+    patient = access_patient(request.user, patient_id, purpose="access log")
+    page = audit_page_for_patient(request.user, patient, page=page_number(request.GET.get("page")))
+    template = "audit/_audit_page.html" if request.htmx else "web/patient_audit.html"
+    return render(request, template, {"patient": patient, "audit": page})
