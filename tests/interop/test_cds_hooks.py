@@ -104,7 +104,13 @@ def test_discovery_lists_the_patient_view_service_with_required_fields(client, d
     assert service["hook"] == "patient-view"
     assert service["id"] == "ketacare-treatment-recommendation"
     assert service["description"]
-    assert set(service["prefetch"]) == {"patient", "conditions", "observations", "medications"}
+    assert set(service["prefetch"]) == {
+        "patient",
+        "conditions",
+        "observations",
+        "medications",
+        "allergies",
+    }
 
 
 def test_cards_carry_every_required_field_and_valid_values(cds):

@@ -13,6 +13,7 @@ from typing import Any
 from ketacare.clinical.gates import Finding
 from ketacare.clinical.recommendations import RankedOption, Recommendation
 from ketacare.interop.fhir import codes as c
+from ketacare.interop.fhir.inbound import PrefetchReading
 from ketacare.interop.fhir.outbound import as_json, care_plan_for_choice
 
 SUMMARY_MAX = 139  # the specification: "<140 characters"
@@ -138,6 +139,83 @@ def build_cards(rec: Recommendation, *, patient_id: str, as_of: datetime) -> lis
                     o.exclusion_reasons[0].source.url if o.exclusion_reasons[0].source else None
                 ),
                 "extension": _ext(o.option.value, codes, o.rank),
+            }
+        )
+    return cards
+
+
+TERMINOLOGY_LABEL = "KetaCare terminology check"
+_LABEL_URL = "https://www.oncologynurseadvisor.com/drug/spravato/"  # S2, label summary
+_TRD_URL = (
+    "http://core-varnish-new.prod.aop.cambridge.org/core/journals/cns-spectrums/article/"
+    "effects-of-esketamine-nasal-spray-on-depressive-symptom-severity-in-adults-with-"
+    "treatmentresistant-depression-and-associations-between-the-montgomeryasberg-depression-"
+    "rating-scale-and-the-9item-patient-health-questionnaire/57EB8D14B3F87B81C65DD97390F7E787"
+)
+UNRECOGNISED_SHOWN = 25
+
+
+def build_reading_cards(reading: PrefetchReading) -> list[dict[str, Any]]:
+    """Cards for what the engine cannot weigh: recognised conditions with no rule here, trials
+    counted from the EHR's medication history, and codes KetaCare does not recognise."""
+    cards: list[dict[str, Any]] = []
+    if reading.review:
+        names = ", ".join(r.concept.value.replace("_", " ") for r in reading.review)
+        cards.append(
+            {
+                "uuid": str(uuid.uuid4()),
+                "summary": _summary(f"Review before any ketamine option: {names}"),
+                "indicator": "warning",
+                "detail": "\n".join(
+                    f"- {r.message} `{r.code}` ({r.coding})" for r in reading.review
+                ),
+                "source": {"label": TERMINOLOGY_LABEL, "url": _LABEL_URL},
+                "extension": _ext(None, [r.code for r in reading.review]),
+            }
+        )
+    if reading.ehr_trials:
+        lines = [
+            f"- {t.ingredient}: {t.weeks} week(s)"
+            + (" (augmentation, not counted)" if t.augmentation else "")
+            for t in reading.ehr_trials
+        ]
+        counted = len({t.ingredient for t in reading.ehr_trials if not t.augmentation})
+        cards.append(
+            {
+                "uuid": str(uuid.uuid4()),
+                "summary": _summary(
+                    f"{counted} antidepressant trial(s) counted from the EHR: confirm adequacy"
+                ),
+                "indicator": "warning",
+                "detail": (
+                    "Completed or stopped antidepressants in the EHR's medication history were "
+                    "counted as failed trials in this episode. The EHR did not record whether "
+                    "dose and duration were adequate or how the patient responded; confirm "
+                    "before relying on the treatment-resistance count.\n\n" + "\n".join(lines)
+                ),
+                "source": {"label": TERMINOLOGY_LABEL, "url": _TRD_URL},
+                "extension": _ext(None, ["ehr_antidepressant_trials_unconfirmed"]),
+            }
+        )
+    if reading.unrecognised:
+        shown = reading.unrecognised[:UNRECOGNISED_SHOWN]
+        more = len(reading.unrecognised) - len(shown)
+        cards.append(
+            {
+                "uuid": str(uuid.uuid4()),
+                "summary": _summary(
+                    f"Unrecognised codes: {len(reading.unrecognised)} not assessed by KetaCare"
+                ),
+                "indicator": "warning",
+                "detail": (
+                    "KetaCare does not recognise these codes, so it could not check them for "
+                    "contraindications or warnings. They were NOT treated as absent: review "
+                    "them before acting on these cards.\n\n"
+                    + "\n".join(f"- {u}" for u in shown)
+                    + (f"\n- … and {more} more" if more else "")
+                ),
+                "source": {"label": TERMINOLOGY_LABEL, "url": _LABEL_URL},
+                "extension": _ext(None, ["unrecognised_codes"]),
             }
         )
     return cards

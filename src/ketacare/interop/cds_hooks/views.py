@@ -35,12 +35,12 @@ from ketacare.clinical.recommendations import (
 )
 from ketacare.interop import services
 from ketacare.interop.cds_hooks.auth import CdsAuthError, verify_request_jwt
-from ketacare.interop.cds_hooks.cards import build_cards
+from ketacare.interop.cds_hooks.cards import build_cards, build_reading_cards
 from ketacare.interop.fhir.inbound import (
     InvalidPrefetch,
     MissingPrefetch,
     parse_prefetch,
-    recommendation_input_from_prefetch,
+    read_prefetch,
 )
 
 SERVICE_ID = "ketacare-treatment-recommendation"
@@ -50,6 +50,8 @@ PREFETCH = {
     "conditions": "Condition?patient={{context.patientId}}",
     "observations": "Observation?patient={{context.patientId}}",
     "medications": "MedicationStatement?patient={{context.patientId}}",
+    # Optional: without it, hypersensitivity stays an unconfirmed fact (never 412).
+    "allergies": "AllergyIntolerance?patient={{context.patientId}}",
 }
 DISCOVERY = {
     "services": [
@@ -138,12 +140,14 @@ def patient_view(request: HttpRequest, service_id: str) -> JsonResponse:
     try:
         parsed = parse_prefetch(body.get("prefetch"))
         as_of = timezone.now()
-        inp = recommendation_input_from_prefetch(parsed, as_of=as_of, clinic=_clinic())
+        reading = read_prefetch(parsed, as_of=as_of, clinic=_clinic())
     except MissingPrefetch as exc:
         return _error(412, "prefetch_missing", str(exc), missing=exc.keys)
     except (InvalidPrefetch, InvalidClinicalInput) as exc:
         return _error(400, getattr(exc, "code", "prefetch_invalid"), str(exc))
-    cards = build_cards(recommend_treatment(inp), patient_id=context["patientId"], as_of=as_of)
+    cards = build_cards(
+        recommend_treatment(reading.input), patient_id=context["patientId"], as_of=as_of
+    ) + build_reading_cards(reading)
     services.record_cds_cards_issued(
         cards=cards,
         service_id=SERVICE_ID,
