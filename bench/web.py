@@ -837,6 +837,236 @@ def _ensure_postgres_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _postgres_url_named(url: str, suffix: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/')}{suffix}"))
+
+
+def _clone_registry(engine: str, src: dict, dst: dict) -> None:
+    """Copy the registry the old code seeded (its schema) to the new code's database, which
+    the new code then migrates: both measure the very same patients, sessions and rows."""
+    import shutil
+
+    from_dir, to_dir = Path(src["KETACARE_DATA_DIR"]), Path(dst["KETACARE_DATA_DIR"])
+    if to_dir.exists():
+        shutil.rmtree(to_dir)
+    to_dir.mkdir(parents=True, mode=0o700)
+    if engine == "postgresql":
+        from urllib.parse import urlsplit, urlunsplit
+
+        import psycopg
+        from psycopg import sql
+
+        source = urlsplit(src["KETACARE_DATABASE_URL"]).path.lstrip("/")
+        parts = urlsplit(dst["KETACARE_DATABASE_URL"])
+        target = parts.path.lstrip("/")
+        server = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target))
+            )
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(target), sql.Identifier(source)
+                )
+            )
+    else:
+        shutil.copy2(from_dir / "ketacare.sqlite3", to_dir / "ketacare.sqlite3")
+    shutil.copy2(from_dir / "bench-registry.json", to_dir / "bench-registry.json")
+
+
+def _commit(tree: Path) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return done.stdout.strip() or "?"
+
+
+def compare(
+    before: Path, engines: list[str], rest: list[str], postgres_url: str, rounds: int, n: int
+) -> int:
+    """Before and after in one run. ``before`` is a git worktree of the older code with its
+    own virtualenv (``before/.venv``, the package installed editable from that worktree);
+    this benchmark's own script runs under both interpreters, so both are measured the same
+    way. Per engine: the old code seeds the registry (or reuses it) in its own data dir and
+    database, that database is copied for the new code, which migrates the copy; then
+    ``rounds`` full runs of each code, alternating which goes first, each with its own
+    baselines; then one table of both."""
+    before = before.resolve()
+    python_before = before / ".venv" / "bin" / "python"
+    if not python_before.exists():
+        print(
+            f"no {python_before}: make the worktree with `git worktree add --detach {before} "
+            f"COMMIT` and `python3 -m venv {before}/.venv && {before}/.venv/bin/pip install "
+            f"-e '{before}[test]'`",
+            file=sys.stderr,
+        )
+        return 2
+    where = subprocess.run(
+        [str(python_before), "-c", "import ketacare; print(ketacare.__file__)"],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    if not where.stdout.strip().startswith(str(before)):
+        print(f"{python_before} does not import ketacare from {before}: {where.stdout}")
+        return 2
+    commits = {label: _commit(tree) for label, tree in (("before", before), ("after", ROOT))}
+    base = Path(os.environ.get("KETACARE_DATA_DIR") or ROOT / ".ketacare")
+    pythons = {"before": str(python_before), "after": sys.executable}
+    status = 0
+    for engine in engines:
+        kind = "pg" if engine == "postgresql" else engine
+        envs = {}
+        for label in ("before", "after"):
+            env = dict(os.environ)
+            env.pop("VIRTUAL_ENV", None)
+            env["KETACARE_DATA_DIR"] = str(base / f"bench-{kind}-{label}")
+            if engine == "postgresql":
+                env["KETACARE_DATABASE_URL"] = _postgres_url_named(postgres_url, f"_{label}")
+            else:
+                env.pop("KETACARE_DATABASE_URL", None)
+            envs[label] = env
+        if engine == "postgresql":
+            _ensure_postgres_database(envs["before"]["KETACARE_DATABASE_URL"])
+        print(f"== {engine}: registry of {n:,} patients (seeded by the code before) ==", flush=True)
+        for label in ("before", "after"):
+            if label == "after":
+                marker = "bench-registry.json"
+                have = Path(envs["after"]["KETACARE_DATA_DIR"]) / marker
+                seeded = Path(envs["before"]["KETACARE_DATA_DIR"]) / marker
+                if not have.exists() or have.read_text() != seeded.read_text():
+                    print("copying the registry for the code after", flush=True)
+                    _clone_registry(engine, envs["before"], envs["after"])
+            done = subprocess.run(
+                [pythons[label], "-m", "bench", "web", *rest, "--seed-only"],
+                env=envs[label], cwd=ROOT, check=False,
+            )  # fmt: skip
+            if done.returncode:
+                return done.returncode
+        runs: dict[str, list[dict]] = {"before": [], "after": []}
+        for r in range(rounds):
+            for label in ("before", "after") if r % 2 == 0 else ("after", "before"):
+                print(f"== {engine}, round {r + 1}/{rounds}: {label} ({commits[label]}) ==")
+                sys.stdout.flush()
+                done = subprocess.run(
+                    [pythons[label], "-m", "bench", "web", *rest], env=envs[label], cwd=ROOT
+                )
+                status = status or done.returncode
+                out = Path(envs[label]["KETACARE_DATA_DIR"]) / "bench-web-result.json"
+                if done.returncode == 0:
+                    runs[label].append(json.loads(out.read_text()))
+        text = compare_report(engine, commits, runs)
+        print(text)
+        (base / f"bench-{kind}-compare.md").write_text(text + "\n")
+        print(f"\n(also in {base / f'bench-{kind}-compare.md'})")
+    return status
+
+
+def _each(runs: list[dict], pick, unit: str = "") -> str:
+    values = [pick(run) for run in runs]
+    return (
+        " / ".join(
+            "—" if v is None else f"{v:,}{unit}" if isinstance(v, int) else f"{v:,.1f}{unit}"
+            for v in values
+        )
+        or "—"
+    )
+
+
+def _page(run: dict, name: str) -> dict:
+    return next((p for p in run["pages"] if p["page"] == name and "error" not in p), {})
+
+
+def _vitals(run: dict, clients: int) -> dict:
+    return next((v for v in run["vitals"] if v.get("clients") == clients), {})
+
+
+def compare_report(engine: str, commits: dict, runs: dict[str, list[dict]]) -> str:
+    """One Markdown block: each figure per round (a / b), before and after."""
+    every = runs["before"] + runs["after"]
+    if not every:
+        return f"### {engine}: no run finished"
+    m = every[0]["machine"]
+    loads = [f"{run['machine']['load_average_at_start'][0]:.1f}" for run in every]
+    lines = [
+        f"### {m['engine']}, {every[0]['registry_patients']:,} patients, before "
+        f"`{commits['before']}` vs after `{commits['after']}`, "
+        f"{len(runs['before'])} + {len(runs['after'])} runs interleaved "
+        f"({str(every[0]['when'])[:16]} UTC)",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM, Python {m['python']}, "
+        f"Django {m['django']}; 1-minute load average at the start of each run: "
+        f"{', '.join(loads)}. Figures per run, separated by /.",
+        "",
+        "| page | before median ms | after median ms | before p95 ms | after p95 ms "
+        "| after: SQL + audit INSERT median ms | after: ratio to it | before: ratio to its own |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    names = [p["page"] for p in every[0]["pages"]]
+    for name in names:
+        b = [_page(run, name) for run in runs["before"]]
+        a = [_page(run, name) for run in runs["after"]]
+        lines.append(
+            f"| {name} | {_each(b, lambda p: p.get('median_ms'))} "
+            f"| {_each(a, lambda p: p.get('median_ms'))} "
+            f"| {_each(b, lambda p: p.get('p95_ms'))} | {_each(a, lambda p: p.get('p95_ms'))} "
+            f"| {_each(a, lambda p: p.get('audited_median_ms'))} "
+            f"| {_each(a, lambda p: p.get('audited_ratio'), 'x')} "
+            f"| {_each(b, lambda p: p.get('audited_ratio'), 'x')} |"
+        )
+    lines += [
+        "",
+        "| vitals writes | before writes/s | after writes/s | lost (before; after) "
+        "| failed (before; after) | after: sealing lag median s | after: sealing lag p95 s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for clients in WRITERS:
+        b = [_vitals(run, clients) for run in runs["before"]]
+        a = [_vitals(run, clients) for run in runs["after"]]
+        lag = [v.get("sealing_lag", {}) for v in a]
+        lines.append(
+            f"| {clients} clients | {_each(b, lambda v: v.get('per_second'))} "
+            f"| {_each(a, lambda v: v.get('per_second'))} "
+            f"| {_each(b, lambda v: v.get('lost'))}; {_each(a, lambda v: v.get('lost'))} "
+            f"| {_each(b, lambda v: v.get('failed'))}; {_each(a, lambda v: v.get('failed'))} "
+            f"| {_each(lag, lambda x: x.get('median_s'))} "
+            f"| {_each(lag, lambda x: x.get('p95_s'))} |"
+        )
+    lines.append("")
+    for name in ("board", "chart"):
+        ratios = [_page(run, name).get("audited_ratio") for run in runs["after"]]
+        ratios = [r for r in ratios if r is not None]
+        if ratios:
+            verdict = "met" if max(ratios) <= FIVE_X else "not met"
+            lines.append(
+                f"- after, {name} within {FIVE_X:.0f}x of its SQL plus one audit INSERT: "
+                f"{verdict} ({', '.join(f'{r:.1f}x' for r in ratios)})."
+            )
+    rates = [_vitals(run, c).get("per_second") for run in runs["after"] for c in WRITERS]
+    rates = [r for r in rates if r is not None]
+    if rates and engine == "postgresql":
+        verdict = "met" if min(rates) >= 300 else "not met"
+        lines.append(
+            f"- after, vitals >= 300 writes/s on PostgreSQL: {verdict} "
+            f"({min(rates):.0f}-{max(rates):.0f} /s)."
+        )
+    lags = [
+        _vitals(run, c).get("sealing_lag", {}).get("p95_s")
+        for run in runs["after"]
+        for c in WRITERS
+    ]
+    lags = [x for x in lags if x is not None]
+    if lags:
+        verdict = "met" if max(lags) <= LAG_TARGET_S else "not met"
+        lines.append(
+            f"- after, sealing lag p95 <= {LAG_TARGET_S:.0f} s: {verdict} "
+            f"({', '.join(f'{x:.2f} s' for x in lags)})."
+        )
+    return "\n".join(lines)
+
+
 def run_engines(engines: list[str], argv: list[str], postgres_url: str) -> int:
     """Run this benchmark once per engine, each in its own process (Django's database is
     fixed per process), one after the other so they do not share the cores."""
@@ -873,18 +1103,34 @@ def main(argv: list[str] | None = None) -> int:
         help="the PostgreSQL database --engines uses (created if missing; default "
         "$KETACARE_BENCH_DATABASE_URL or %(default)s)",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a worktree of the code to compare with (its own .venv): both codes measured on "
+        "the same registry in one run, interleaved, --rounds times (see compare())",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="with --before (default 2)")
+    parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv or [])
+    if args.rounds < 1 or args.patients < 1 or args.repeats < 1:
+        parser.error("--patients, --repeats and --rounds take a whole number >= 1")
+    rest = [
+        f"--patients={args.patients}",
+        f"--repeats={args.repeats}",
+        f"--seed={args.seed}",
+        *(["--skip-vitals"] if args.skip_vitals else []),
+    ]
+    if args.before:
+        engines = [e.strip() for e in (args.engines or "sqlite,postgresql").split(",")]
+        unknown = sorted(set(engines) - {"sqlite", "postgresql"})
+        if unknown or not engines:
+            parser.error(f"--engines takes sqlite and/or postgresql, not {', '.join(unknown)}")
+        return compare(args.before, engines, rest, args.postgres_url, args.rounds, args.patients)
     if args.engines:
         engines = [e.strip() for e in args.engines.split(",") if e.strip()]
         unknown = sorted(set(engines) - {"sqlite", "postgresql"})
         if unknown or not engines:
             parser.error(f"--engines takes sqlite and/or postgresql, not {', '.join(unknown)}")
-        rest = [
-            f"--patients={args.patients}",
-            f"--repeats={args.repeats}",
-            f"--seed={args.seed}",
-            *(["--skip-vitals"] if args.skip_vitals else []),
-        ]
         return run_engines(engines, rest, args.postgres_url)
     _setup(args)
     from ketacare.demo.registry import registry_clinics
@@ -892,6 +1138,9 @@ def main(argv: list[str] | None = None) -> int:
 
     result: dict = {"when": datetime.now(UTC), "machine": machine()}
     result["seeding"] = ensure_registry(args.patients, args.seed)
+    if args.seed_only:
+        print(f"registry ready: {result['seeding']}")
+        return 0
     result["registry_patients"] = Patient.objects.filter(clinic__in=registry_clinics()).count()
     result["pages"] = measure_pages(args.repeats, args.seed)
     result["outcomes"] = measure_outcomes()
