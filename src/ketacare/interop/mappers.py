@@ -232,9 +232,8 @@ def _scores(latest: dict[str, Assessment], evaluation) -> CurrentScores:
 def _blood_pressure(patient: Patient, evaluation, as_of: datetime) -> tuple[int, int] | None:
     readings: list[tuple[datetime, tuple[int, int]]] = []
     vitals = (
-        VitalsReading.objects.filter(
-            session__patient=patient, phase=VitalsPhase.PRE_DOSE, taken_at__lte=as_of
-        )
+        VitalsReading.objects.current()
+        .filter(session__patient=patient, phase=VitalsPhase.PRE_DOSE, taken_at__lte=as_of)
         .order_by("-taken_at", "-id")
         .values_list("taken_at", "systolic_mmhg", "diastolic_mmhg")
         .first()

@@ -17,6 +17,7 @@ from ketacare.treatment.models import (
     VitalsPhase,
     VitalsReading,
 )
+from ketacare.treatment.selectors import current_vitals
 
 
 def to_vitals(row: VitalsReading) -> Vitals:
@@ -31,11 +32,11 @@ def to_vitals(row: VitalsReading) -> Vitals:
 
 
 def predose_vitals(session: TreatmentSession) -> tuple[Vitals, ...]:
-    return tuple(to_vitals(v) for v in session.vitals.all() if v.phase == VitalsPhase.PRE_DOSE)
+    return tuple(to_vitals(v) for v in current_vitals(session) if v.phase == VitalsPhase.PRE_DOSE)
 
 
 def all_vitals(session: TreatmentSession) -> tuple[Vitals, ...]:
-    return tuple(to_vitals(v) for v in session.vitals.all())
+    return tuple(to_vitals(v) for v in current_vitals(session))
 
 
 def to_clearance_context(

@@ -141,6 +141,12 @@ class VitalsPhase(models.TextChoices):
     POST_DOSE = "post_dose", "After dosing"
 
 
+class VitalsReadingQuerySet(models.QuerySet):
+    def current(self) -> VitalsReadingQuerySet:
+        """The readings no correction has superseded: the ones every gate reads."""
+        return self.filter(correction__isnull=True)
+
+
 class VitalsReading(ClinicalRecord):
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="vitals")
     taken_at = models.DateTimeField()
@@ -152,8 +158,29 @@ class VitalsReading(ClinicalRecord):
     respiratory_rate_per_min = models.PositiveSmallIntegerField()
     alerts = models.JSONField(default=list, blank=True)  # core findings, computed, never typed
 
+    objects = VitalsReadingQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["session", "taken_at"])]
+
+
+class VitalsCorrection(ClinicalRecord):
+    """A superseding correction of one mistyped reading (``clinical.session.corrections``):
+    the reading stays as it was recorded; this row says who took it back (``created_by``),
+    when (``created_at``) and why. Superseded readings are left out of every gate."""
+
+    reading = models.OneToOneField(
+        VitalsReading, on_delete=models.PROTECT, related_name="correction"
+    )
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="vitals_corrections"
+    )
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="vitals_correction_has_reason", condition=~Q(reason="")),
+        ]
 
 
 class ObservationScale(models.TextChoices):

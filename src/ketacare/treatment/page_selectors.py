@@ -61,7 +61,12 @@ from ketacare.treatment.models import (
     VitalsPhase,
     VitalsReading,
 )
-from ketacare.treatment.selectors import PendingRemsForm, courses_with_sessions, pending_rems_forms
+from ketacare.treatment.selectors import (
+    PendingRemsForm,
+    courses_with_sessions,
+    current_vitals,
+    pending_rems_forms,
+)
 
 S = SessionState
 IN_PROGRESS = (S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION)
@@ -265,7 +270,8 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
     taken_at: dict[int, list[datetime]] = defaultdict(list)
     pre_dose_vitals: set[int] = set()
     for session_id, when, phase in (
-        VitalsReading.objects.filter(session_id__in=ids)
+        VitalsReading.objects.current()
+        .filter(session_id__in=ids)
         .order_by("taken_at", "id")
         .values_list("session_id", "taken_at", "phase")
     ):
@@ -386,7 +392,7 @@ def vitals_rows(session: TreatmentSession, protocol: Protocol, policy: SessionPo
             policy.vitals_thresholds, esketamine=protocol.device_interval_min is not None
         )
     rows = []
-    for reading in session.vitals.all():
+    for reading in current_vitals(session):
         flagged: dict[str, str] = {}
         for alert in reading.alerts:
             name = ALERT_FIELDS.get(alert.get("code", ""))
@@ -403,6 +409,100 @@ def vitals_rows(session: TreatmentSession, protocol: Protocol, policy: SessionPo
                 )
         rows.append(VitalsRow(reading, flagged))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """What the chair-side team does next on the run sheet, in words, with the form it is
+    done in (``anchor``, the section's id) and, for a due or overdue vital-sign check, the
+    check itself (``check``: minutes after the dose, due time, status)."""
+
+    label: str
+    anchor: str = ""
+    detail: str = ""
+    urgent: bool = False
+    check: dict[str, Any] | None = None
+
+
+def _clock(when: datetime) -> str:
+    return timezone.localtime(when).strftime("%H:%M")
+
+
+def run_sheet_next_step(
+    session: TreatmentSession,
+    *,
+    vitals_due: list[dict[str, Any]],
+    blockers: list[dict[str, Any]],
+    timer: ObservationTimer | None,
+) -> NextStep:
+    """The run sheet's one next step, from the state, what is recorded, the core's due
+    vital-sign checks and what blocks the next transition (the gates run in the services;
+    this only says which form comes next)."""
+    state = S(session.state)
+    readings = current_vitals(session)
+    ratings = list(session.observations.all())
+    if state is S.SCHEDULED:
+        return NextStep("Check the patient in", "step-check-in")
+    if state is S.CHECKED_IN:
+        if not any(r.phase == VitalsPhase.PRE_DOSE for r in readings):
+            return NextStep("Record the pre-dose vital signs", "step-vitals")
+        if not any(o.scale == ObservationScale.MOAAS and o.pre_dose for o in ratings):
+            return NextStep("Record the pre-dose MOAA/S (baseline)", "step-moaas")
+        if blockers:
+            return NextStep(
+                "Resolve what blocks clearance",
+                "blockers-region",
+                f"{len(blockers)} item(s) stand before clearance for dosing.",
+                urgent=True,
+            )
+        return NextStep("Clear for dosing", "step-clear")
+    if state is S.CLEARED:
+        return NextStep("Give the dose", "step-dose")
+    if state in (S.DOSING, S.OBSERVATION):
+        overdue = [c for c in vitals_due if c["status"] == "overdue"]
+        due_now = [c for c in vitals_due if c["status"] == "due"]
+        if overdue:
+            c = overdue[0]
+            return NextStep(
+                f"Record the {c['minutes_after_start']}-minute vital signs: overdue",
+                "step-vitals",
+                f"Due at {_clock(c['due_at'])}.",
+                urgent=True,
+                check=c,
+            )
+        if due_now:
+            c = due_now[0]
+            return NextStep(
+                f"Record the {c['minutes_after_start']}-minute vital signs now",
+                "step-vitals",
+                f"Due at {_clock(c['due_at'])}.",
+                urgent=True,
+                check=c,
+            )
+        if state is S.DOSING:
+            return NextStep(
+                "Record MOAA/S or CADSS after the dose (starts observation)", "step-moaas"
+            )
+        upcoming = next((c for c in vitals_due if c["status"] == "upcoming"), None)
+        if timer is not None and timer.complete and not blockers:
+            return NextStep("Discharge when the patient is ready", "step-discharge")
+        detail = []
+        if upcoming is not None:
+            detail.append(
+                f"Next reading: the {upcoming['minutes_after_start']}-minute one at "
+                f"{_clock(upcoming['due_at'])}."
+            )
+        if timer is not None and not timer.complete:
+            detail.append(f"Minimum observation ends at {_clock(timer.ends_at)}.")
+        elif blockers:
+            detail.append(f"{len(blockers)} item(s) stand before discharge.")
+        return NextStep(
+            "Observe the patient",
+            "step-vitals" if upcoming is not None else "blockers-region",
+            " ".join(detail),
+            check=upcoming,
+        )
+    return NextStep("Nothing more: the session is closed")
 
 
 def prescribers_on_duty(actor: User) -> list[User]:

@@ -24,6 +24,7 @@ from ketacare.clinical.session.rems import (
 )
 from ketacare.patients.models import MedicationClass
 from ketacare.treatment.models import DoseAdministration, TreatmentSession, VitalsPhase
+from ketacare.treatment.selectors import current_vitals
 
 _MEDICATION_CATEGORY = {
     MedicationClass.BENZODIAZEPINE: ConcomitantMedicationCategory.BENZODIAZEPINES,
@@ -69,7 +70,7 @@ def form_data(
     (provider phone, setting address...), which take the place of the record's value."""
     patient = session.patient
     dose = DoseAdministration.objects.get(session=session)
-    readings = list(session.vitals.all())
+    readings = current_vitals(session)
     pre = [v for v in readings if v.phase == VitalsPhase.PRE_DOSE]
     post = [v for v in readings if v.phase != VitalsPhase.PRE_DOSE]
     target = dose.started_at + timedelta(minutes=ESKETAMINE_BP_CHECK_AFTER_ADMINISTRATION_MIN)

@@ -66,7 +66,7 @@ def _session_queryset():
     return TreatmentSession.objects.select_related(
         "course", "course__protocol_version", "patient", "clinic", "prescriber_on_site"
     ).prefetch_related(
-        Prefetch("vitals", queryset=VitalsReading.objects.order_by("taken_at", "id")),
+        Prefetch("vitals", queryset=VitalsReading.objects.current().order_by("taken_at", "id")),
         Prefetch("observations", queryset=SessionObservation.objects.order_by("observed_at", "id")),
         "adverse_events",
         "overrides",
@@ -76,6 +76,26 @@ def _session_queryset():
                 "assessed_at", "id"
             ),
         ),
+    )
+
+
+def current_vitals(session: TreatmentSession) -> list[VitalsReading]:
+    """The session's readings that no correction superseded, oldest first: the ones every
+    gate, the due checks, the discharge and the REMS form read. Uses the rows
+    ``access_session`` prefetched (already only the current ones) when present."""
+    cached = getattr(session, "_prefetched_objects_cache", {}).get("vitals")
+    if cached is not None:
+        return list(cached)
+    return list(session.vitals.current().order_by("taken_at", "id"))
+
+
+def superseded_vitals(session: TreatmentSession) -> list[VitalsReading]:
+    """The session's readings taken back as mistyped, with their corrections (shown struck
+    through on the run sheet, never to a gate)."""
+    return list(
+        VitalsReading.objects.filter(session=session, correction__isnull=False)
+        .select_related("correction", "correction__created_by")
+        .order_by("taken_at", "id")
     )
 
 
@@ -291,7 +311,7 @@ def session_status(session: TreatmentSession, as_of: datetime) -> dict[str, Any]
                 checks = vitals_due(
                     route,
                     dose.started_at,
-                    [v.taken_at for v in session.vitals.all()],
+                    [v.taken_at for v in current_vitals(session)],
                     schedule,
                     as_of,
                 ).checks
@@ -334,7 +354,7 @@ def timeline(session: TreatmentSession, dose: DoseAdministration | None) -> list
         entries.append(
             {"at": session.ended_at, "kind": session.state, "summary": session.end_reason}
         )
-    for v in session.vitals.all():
+    for v in current_vitals(session):
         alerts = ", ".join(a["code"] for a in v.alerts)
         entries.append(
             {
@@ -391,7 +411,7 @@ def session_read(session: TreatmentSession, as_of: datetime) -> dict[str, Any]:
         "scheduled_at": session.scheduled_at,
         "chair": session.chair,
         "dose": dose_of(session),
-        "vitals": list(session.vitals.all()),
+        "vitals": current_vitals(session),
         "observations": list(session.observations.all()),
         "adverse_events": list(session.adverse_events.all()),
         "overrides": list(session.overrides.all()),

@@ -10,7 +10,10 @@ Session steps and their gates (all decided in ``ketacare.clinical``):
   for esketamine (``session.checks``), fixed-dose rules (``dosing.check_fixed_dose``); then
   ``dosing.propose_schedule`` writes one scheduled session per proposed date.
 - ``check_in``: scheduled -> checked_in, with today's PHQ-9 item 9 / C-SSRS flags.
-- ``record_vitals``: plausibility and the clinic's alert thresholds (``session.vitals``).
+- ``record_vitals``: plausibility and the clinic's alert thresholds (``session.vitals``);
+  ``record_repeated_vitals`` records the last reading's values again, taken now, through it.
+- ``supersede_vitals``: takes back a mistyped reading within a minute of recording it
+  (``session.corrections``): a correction row supersedes it, the reading stays.
 - ``clear_session``: checked_in -> cleared through ``session.check_clear`` (consent, safety
   assessment, fasting, ride home, REMS, pre-dose BP).
 - ``administer_dose``: cleared -> dosing through ``session.check_predose`` with the dose
@@ -79,6 +82,7 @@ from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput, require
 from ketacare.clinical.gates import GateDecision, Override
 from ketacare.clinical.scales import score_cadss, score_moaas
 from ketacare.clinical.session.checks import PredoseContext, check_clear, check_predose
+from ketacare.clinical.session.corrections import check_vitals_undo
 from ketacare.clinical.session.discharge import assess_discharge_readiness
 from ketacare.clinical.session.monitoring import (
     AdverseEvent,
@@ -130,6 +134,7 @@ from ketacare.treatment.models import (
     SessionObservation,
     SessionOverride,
     TreatmentSession,
+    VitalsCorrection,
     VitalsPhase,
     VitalsReading,
 )
@@ -518,6 +523,7 @@ def record_vitals(
     respiratory_rate_per_min: int,
     taken_at: datetime,
     as_of: datetime | None = None,
+    repeat_of: int | None = None,
 ) -> RecordedVitals:
     """Record one set of vital signs; out-of-range readings come back as alerts.
 
@@ -582,10 +588,116 @@ def record_vitals(
             "bp": f"{systolic_mmhg}/{diastolic_mmhg}",
             "spo2_percent": spo2_percent,
             "alerts": [a["code"] for a in alerts],
+            **({"repeat_of": repeat_of} if repeat_of is not None else {}),
         },
-        summary="vital signs recorded",
+        summary="vital signs recorded"
+        + (" (repeat of the last reading)" if repeat_of is not None else ""),
     )
     return RecordedVitals(row, alerts)
+
+
+@transaction.atomic
+def record_repeated_vitals(
+    *, actor: User, session: TreatmentSession, as_of: datetime | None = None
+) -> RecordedVitals:
+    """Record the session's last current reading's values again as a new reading taken now
+    (the run sheet's one-tap "repeat last reading" when nothing changed). It is an ordinary
+    reading: the same permission, state, plausibility and alert thresholds as
+    ``record_vitals``, which records it."""
+    require_permission(actor, Permission.RECORD_SESSION_OBSERVATIONS)
+    _same_clinic(actor, session, "session")
+    now = _now(as_of)
+    last = (
+        VitalsReading.objects.current()
+        .filter(session_id=session.pk, taken_at__lte=now)
+        .order_by("-taken_at", "-id")
+        .first()
+    )
+    if last is None:
+        raise InvalidClinicalInput(
+            "no_reading_to_repeat", "There is no earlier reading this session to repeat."
+        )
+    return record_vitals(
+        actor=actor,
+        session=session.pk,
+        systolic_mmhg=last.systolic_mmhg,
+        diastolic_mmhg=last.diastolic_mmhg,
+        heart_rate_bpm=last.heart_rate_bpm,
+        spo2_percent=last.spo2_percent,
+        respiratory_rate_per_min=last.respiratory_rate_per_min,
+        taken_at=now,
+        as_of=now,
+        repeat_of=last.pk,
+    )
+
+
+MISTYPED = "Mistyped: taken back within a minute"
+
+
+@transaction.atomic
+def supersede_vitals(
+    *,
+    actor: User,
+    session: TreatmentSession,
+    reading_id: int,
+    reason: str = MISTYPED,
+    as_of: datetime | None = None,
+) -> VitalsCorrection:
+    """Take back a mistyped reading with a superseding correction (the run sheet's "undo"):
+    the reading stays as recorded, the correction marks it superseded and every gate reads
+    only the current readings from then on. Allowed to the reading's recorder within a
+    minute of recording it, while the session is in progress (``check_vitals_undo``);
+    otherwise ``InvalidClinicalInput`` and nothing is written."""
+    require_permission(actor, Permission.RECORD_SESSION_OBSERVATIONS)
+    session = _load(actor, session)
+    now = _now(as_of)
+    reading = (
+        VitalsReading.objects.select_for_update()
+        .filter(pk=reading_id, session_id=session.pk)
+        .first()
+    )
+    if reading is None:
+        raise InvalidClinicalInput(
+            "reading_not_found",
+            "That reading is not one of this session's.",
+            {"field": "reading"},
+        )
+    reason = (reason or "").strip()
+    require(bool(reason), "reason_required", "Give a reason.", field="reason")
+    check_vitals_undo(
+        recorded_at=reading.created_at,
+        recorded_by=reading.created_by_id,
+        actor=actor.pk,
+        already_superseded=VitalsCorrection.objects.filter(reading=reading).exists(),
+        session_in_progress=session.state in _IN_PROGRESS,
+        as_of=now,
+    )
+    correction = VitalsCorrection(
+        clinic_id=session.clinic_id,
+        created_at=now,
+        created_by=actor,
+        reading=reading,
+        session=session,
+        reason=reason[:200],
+    )
+    save_validated(correction)
+    record_write(
+        actor=actor,
+        action=AuditAction.SUPERSEDE,
+        target=reading,
+        patient_id=session.patient_id,
+        before={
+            "bp": f"{reading.systolic_mmhg}/{reading.diastolic_mmhg}",
+            "heart_rate_bpm": reading.heart_rate_bpm,
+            "spo2_percent": reading.spo2_percent,
+            "respiratory_rate_per_min": reading.respiratory_rate_per_min,
+            "taken_at": reading.taken_at,
+        },
+        after={"superseded_by_correction": correction.pk},
+        reason=correction.reason,
+        summary="vital signs taken back (superseded)",
+    )
+    return correction
 
 
 @refusals_logged

@@ -9,6 +9,12 @@ urlpatterns = [
     path("sessions/<int:session_id>/", views.session_sheet, name="session"),
     path("sessions/<int:session_id>/check-in/", views.check_in, name="check_in"),
     path("sessions/<int:session_id>/vitals/", views.record_vitals, name="vitals"),
+    path("sessions/<int:session_id>/vitals/repeat/", views.repeat_vitals, name="repeat_vitals"),
+    path(
+        "sessions/<int:session_id>/vitals/<int:reading_id>/undo/",
+        views.undo_vitals,
+        name="undo_vitals",
+    ),
     path("sessions/<int:session_id>/clear/", views.clear, name="clear"),
     path("sessions/<int:session_id>/dose/", views.administer, name="administer"),
     path("sessions/<int:session_id>/dose-preview/", views.dose_preview, name="dose_preview"),

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.permissions import Permission, has_permission, require_permission
 from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
 from ketacare.clinical.gates import Override
+from ketacare.clinical.session.corrections import vitals_undo_deadline
 from ketacare.clinical.session.states import SessionState
 from ketacare.patients.selectors import access_patient
 from ketacare.protocols.mappers import protocol_for_clinic
@@ -161,9 +162,32 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
                     "status": "done" if reached and state in FLOW else "todo",
                 }
             )
+    timer = pages.observation_timer(protocol, policy, dose, now)
+    readings = selectors.current_vitals(session)
+    last = readings[-1] if readings else None
+    undo_until = vitals_undo_deadline(last.created_at) if last is not None else None
+    may_undo = (
+        last is not None
+        and in_progress
+        and observe
+        and last.created_by_id == user.pk
+        and undo_until is not None
+        and now <= undo_until
+    )
     return {
         "session": session,
         "patient": session.patient,
+        "next_step": pages.run_sheet_next_step(
+            session, vitals_due=status["vitals_due"], blockers=unresolved, timer=timer
+        ),
+        "last_reading": last if in_progress and observe else None,
+        "undo_reading": last if may_undo else None,
+        "undo_until": undo_until if may_undo else None,
+        "undo_seconds_left": (
+            max(0, int((undo_until - now).total_seconds())) if may_undo and undo_until else 0
+        ),
+        "superseded": selectors.superseded_vitals(session),
+        "quick_error": extra.pop("quick_error", None),
         "course": session.course,
         "protocol": protocol,
         "policy_problem": problem,
@@ -179,7 +203,7 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
         "warnings": status["warnings"],
         "can_override": can_override,
         "vitals_rows": pages.vitals_rows(session, protocol, policy),
-        "timer": pages.observation_timer(protocol, policy, dose, now),
+        "timer": timer,
         "dose": dose,
         "preview": preview,
         "now": now,
@@ -267,6 +291,65 @@ def record_vitals(request: HttpRequest, session_id: int) -> HttpResponse:
         services.record_vitals(actor=request.user, session=session, taken_at=taken, **data)
 
     return _step(request, session_id, VitalsForm, "vitals", act)
+
+
+def _quick_vitals(request: HttpRequest, session_id: int, act, purpose: str) -> HttpResponse:
+    """Run a one-tap vitals action (repeat, undo); a refusal is shown at the top of the run
+    sheet, next to the button, with the service's code and message."""
+    session = _session(request, session_id, purpose=f"run sheet: {purpose}")
+    try:
+        extra = act(session) or {}
+    except InvalidClinicalInput as exc:
+        return _render_sheet(
+            request,
+            _session(request, session_id, purpose="run sheet after refusal"),
+            status=422,
+            quick_error={"code": exc.code, "message": exc.message},
+        )
+    if not request.htmx and not extra:
+        return redirect("treatment:session", session_id=session_id)
+    return _render_sheet(request, _session(request, session_id, purpose=purpose), **extra)
+
+
+@login_required
+@staff_page
+@require_POST
+def repeat_vitals(request: HttpRequest, session_id: int) -> HttpResponse:
+    """One tap: the last reading's values recorded again as a reading taken now (the same
+    service, validation and thresholds as a typed reading)."""
+
+    def act(session):
+        services.record_repeated_vitals(actor=request.user, session=session)
+
+    return _quick_vitals(request, session_id, act, "repeat last reading")
+
+
+@login_required
+@staff_page
+@require_POST
+def undo_vitals(request: HttpRequest, session_id: int, reading_id: int) -> HttpResponse:
+    """Take back a mistyped reading within a minute (a superseding correction); the vitals
+    form comes back filled with the values taken back, to correct and record."""
+
+    def act(session):
+        correction = services.supersede_vitals(
+            actor=request.user, session=session, reading_id=reading_id
+        )
+        r = correction.reading
+        return {
+            "vitals_form": VitalsForm(
+                initial={
+                    "systolic_mmhg": r.systolic_mmhg,
+                    "diastolic_mmhg": r.diastolic_mmhg,
+                    "heart_rate_bpm": r.heart_rate_bpm,
+                    "spo2_percent": r.spo2_percent,
+                    "respiratory_rate_per_min": r.respiratory_rate_per_min,
+                }
+            ),
+            "undone": r,
+        }
+
+    return _quick_vitals(request, session_id, act, "undo reading")
 
 
 @login_required

@@ -7,6 +7,8 @@ Modules
 - ``checks``: ``check_clear``, ``check_predose``, ``check_device_interval``.
 - ``monitoring``: ``vitals_due``, ``assess_sedation``, ``assess_dissociation``, adverse events.
 - ``discharge``: ``assess_discharge_readiness``.
+- ``corrections``: ``check_vitals_undo``: taking back a mistyped reading within a minute
+  (a superseding correction; the original stays).
 - ``rems``: SPRAVATO REMS Patient Monitoring Form data set and its 7-day deadline.
 - ``policy``: ``SessionPolicy`` (cited defaults; required clinic settings where no source).
 

@@ -234,17 +234,21 @@ def _session_patient(row: Any) -> int:
 def _vitals(prefix: str, loinc: str, build: Callable[[Any, int], Json]) -> Source:
     return Source(
         name=prefix,
-        queryset=lambda: VitalsReading.objects.select_related("session").only(
-            "pk",
-            "created_at",
-            "taken_at",
-            "systolic_mmhg",
-            "diastolic_mmhg",
-            "heart_rate_bpm",
-            "spo2_percent",
-            "respiratory_rate_per_min",
-            "session_id",
-            "session__patient_id",
+        queryset=lambda: (
+            VitalsReading.objects.current()
+            .select_related("session")
+            .only(
+                "pk",
+                "created_at",
+                "taken_at",
+                "systolic_mmhg",
+                "diastolic_mmhg",
+                "heart_rate_bpm",
+                "spo2_percent",
+                "respiratory_rate_per_min",
+                "session_id",
+                "session__patient_id",
+            )
         ),
         build=lambda row: build(row, row.session.patient_id),
         fields={
