@@ -957,6 +957,8 @@ def compare(
                 out = Path(envs[label]["KETACARE_DATA_DIR"]) / "bench-web-result.json"
                 if done.returncode == 0:
                     runs[label].append(json.loads(out.read_text()))
+                    kept = base / f"bench-{kind}-{label}-round{r + 1}.json"
+                    kept.write_text(out.read_text())
         text = compare_report(engine, commits, runs)
         print(text)
         (base / f"bench-{kind}-compare.md").write_text(text + "\n")
@@ -1001,8 +1003,9 @@ def compare_report(engine: str, commits: dict, runs: dict[str, list[dict]]) -> s
         f"{', '.join(loads)}. Figures per run, separated by /.",
         "",
         "| page | before median ms | after median ms | before p95 ms | after p95 ms "
-        "| after: SQL + audit INSERT median ms | after: ratio to it | before: ratio to its own |",
-        "|---|---|---|---|---|---|---|---|",
+        "| after: SQL + audit INSERT median ms | after: ratio to it | before: ratio to its own "
+        "| queries before -> after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     names = [p["page"] for p in every[0]["pages"]]
     for name in names:
@@ -1014,7 +1017,9 @@ def compare_report(engine: str, commits: dict, runs: dict[str, list[dict]]) -> s
             f"| {_each(b, lambda p: p.get('p95_ms'))} | {_each(a, lambda p: p.get('p95_ms'))} "
             f"| {_each(a, lambda p: p.get('audited_median_ms'))} "
             f"| {_each(a, lambda p: p.get('audited_ratio'), 'x')} "
-            f"| {_each(b, lambda p: p.get('audited_ratio'), 'x')} |"
+            f"| {_each(b, lambda p: p.get('audited_ratio'), 'x')} "
+            f"| {_each(b[:1], lambda p: p.get('queries'))} -> "
+            f"{_each(a[:1], lambda p: p.get('queries'))} |"
         )
     lines += [
         "",
