@@ -27,3 +27,12 @@ def test_every_registered_constant_names_a_source_with_a_citation():
     _import_whole_core()
     uncited = [c.name for c in REGISTRY.values() if not c.source.citation.strip()]
     assert uncited == []
+
+
+def test_generated_registry_section_matches_the_code():
+    from ketacare.sources_doc import current_section, render_registry
+
+    section = current_section(DOC.read_text(encoding="utf-8"))
+    assert section == render_registry(), (
+        "docs/clinical-sources.md registry is out of date: python -m ketacare.sources_doc --write"
+    )

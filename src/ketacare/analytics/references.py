@@ -1,6 +1,6 @@
 """Sources for the statistics and the disclosure-control default used by ``analytics``."""
 
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import Grade, Source
 
 WILSON_1927 = Source(
     key="wilson1927",
@@ -11,6 +11,7 @@ WILSON_1927 = Source(
     ),
     url="https://doi.org/10.1080/01621459.1927.10502953",
     locator="score interval for a binomial proportion",
+    grade=Grade.PRIMARY,
 )
 
 KAPLAN_MEIER_1958 = Source(
@@ -21,6 +22,7 @@ KAPLAN_MEIER_1958 = Source(
     ),
     url="https://doi.org/10.1080/01621459.1958.10501452",
     locator="product-limit estimator",
+    grade=Grade.PRIMARY,
 )
 
 CMS_CELL_SUPPRESSION = Source(
@@ -33,4 +35,6 @@ CMS_CELL_SUPPRESSION = Source(
     ),
     url="https://resdac.org/articles/cms-cell-size-suppression-policy",
     locator="'What is the CMS cell size suppression policy?'",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )

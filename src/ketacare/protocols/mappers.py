@@ -46,7 +46,7 @@ from ketacare.clinical.session import types as session_types
 from ketacare.clinical.session.monitoring import iv_example_schedule
 from ketacare.clinical.session.policy import SessionPolicy
 from ketacare.clinical.session.vitals import VitalsThresholds
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import SOURCES, Grade, Source
 
 _SESSION_ROUTE = {
     Route.IV: session_types.Route.INTRAVENOUS,
@@ -86,6 +86,8 @@ def _source_data(source: Source | None) -> dict[str, Any] | None:
         "url": source.url,
         "locator": source.locator,
         "verified": source.verified,
+        "grade": source.grade.value if source.grade else None,
+        "mandatory": source.mandatory,
     }
 
 
@@ -156,12 +158,25 @@ def protocol_to_data(p: Protocol) -> dict[str, Any]:
 def _source(data: Any) -> Source | None:
     if data is None:
         return None
+    grade = data.get("grade")
+    mandatory = data.get("mandatory")
+    if grade is None:
+        # Protocols stored before sources were graded: take the grade of the shipped source
+        # with the same key and citation, or leave it ungraded (shown as such).
+        known = next(
+            (s for s in SOURCES.get(str(data["key"]), []) if s.citation == data["citation"]),
+            None,
+        )
+        grade = known.grade.value if known and known.grade else None
+        mandatory = known.mandatory if known else False
     return Source(
         key=str(data["key"]),
         citation=str(data["citation"]),
         url=data.get("url"),
         locator=data.get("locator"),
         verified=bool(data.get("verified", False)),
+        grade=Grade(grade) if grade else None,
+        mandatory=bool(mandatory),
     )
 
 

@@ -25,6 +25,9 @@ class SourceIn(InputSchema):
     url: str | None = Field(None, max_length=500)
     locator: str | None = Field(None, max_length=300)
     verified: bool = False
+    # Evidence grade (issue 16): primary, secondary, consensus, heuristic or clinic.
+    grade: Literal["primary", "secondary", "consensus", "heuristic", "clinic"] | None = None
+    mandatory: bool = False  # the source's wording is must / must not
 
 
 class WeightBasedDoseIn(InputSchema):

@@ -21,7 +21,7 @@ import secrets
 from datetime import date
 
 from ketacare.clinical.errors import InvalidClinicalInput
-from ketacare.clinical.sources import Source, cited
+from ketacare.clinical.sources import Grade, Source, cited
 
 METHOD_VERSION = "ketacare-safe-harbor-1"
 
@@ -34,6 +34,8 @@ HIPAA_SAFE_HARBOR = Source(
     ),
     url="https://www.calhipaa.com/what-are-the-18-phi-identifiers",
     locator="164.514(b)(2)(i)(C)",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 DEID_AGE_TOP_CODE_YEARS = cited(

@@ -98,3 +98,28 @@ def test_two_ratings_are_refused():
     with pytest.raises(InvalidClinicalInput) as error:
         score_moaas([5, 4])
     assert error.value.code == "wrong_item_count"
+
+
+# S8 (J&J Medical Information, secondary): phase 3 grading, MOAA/S 4 mild, <=3 moderate or
+# greater; 0 is loss of consciousness (S9b).
+@pytest.mark.parametrize(
+    ("rating", "grade"),
+    [
+        (5, "none"),
+        (4, "mild"),
+        (3, "moderate_or_deeper"),
+        (1, "moderate_or_deeper"),
+        (0, "loss_of_consciousness"),
+    ],
+)
+def test_sedation_is_graded_as_in_the_esketamine_programme(rating, grade):
+    from ketacare.clinical.scales.moaas import sedation_grade
+
+    assert sedation_grade(rating) == grade
+
+
+def test_sedation_flag_tells_the_clinician_how_deep_the_sedation_is():
+    result = score_moaas([3], pre_dose_rating=5)
+    (flag,) = [f for f in result.flags if f.code == "moaas_sedation_present"]
+    assert "moderate or deeper sedation (MOAA/S <=3)" in flag.message
+    assert result.datum("sedation_grade") == "moderate_or_deeper"

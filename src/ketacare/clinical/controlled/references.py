@@ -3,7 +3,7 @@ checked clinical reference; ``verified=False`` marks facts read only in a second
 
 from __future__ import annotations
 
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import Grade, Source
 
 CFR_1304_21 = Source(
     key="S44",
@@ -11,6 +11,8 @@ CFR_1304_21 = Source(
     url="http://www.law.cornell.edu/cfr/text/21/1304.21",
     locator="(a) complete and accurate record of each substance received, sold, delivered or "
     "otherwise disposed of",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 CFR_1304_11_INVENTORY = Source(
     key="S47",
@@ -20,6 +22,7 @@ CFR_1304_11_INVENTORY = Source(
     locator="(c) new inventory at least every two years, on any date within two years of the "
     "previous biennial inventory date; some states require annual inventories",
     verified=False,
+    grade=Grade.SECONDARY,
 )
 DEA_THEFT_LOSS_RULE_2023 = Source(
     key="S48a",
@@ -28,6 +31,8 @@ DEA_THEFT_LOSS_RULE_2023 = Source(
     url="https://www.federalregister.gov/api/v1/documents/2023-13085?publication_date=2023-06-22",
     locator="Written notice to the DEA Field Division within one business day of discovery; "
     "DEA Form 106 electronically within 45 days",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 WASTAGE_WITNESS_POLICY = Source(
     key="S49",
@@ -37,4 +42,5 @@ WASTAGE_WITNESS_POLICY = Source(
     url="https://codes.findlaw.com/cfr/title-21-food-and-drugs/cfr-sect-21-1317-95/",
     locator="1317.95(d); Form 41 witness signatures",
     verified=False,
+    grade=Grade.HEURISTIC,
 )

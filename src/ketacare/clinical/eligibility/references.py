@@ -8,7 +8,7 @@ raise cautions for prescriber acknowledgment or feed informative staging only.
 
 from __future__ import annotations
 
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import Grade, Source
 
 SPRAVATO_LABEL_SUMMARY = Source(
     key="S2",
@@ -18,6 +18,7 @@ SPRAVATO_LABEL_SUMMARY = Source(
     ),
     url="https://www.oncologynurseadvisor.com/drug/spravato/",
     locator="Contraindications; Warnings and Precautions",
+    grade=Grade.SECONDARY,
 )
 
 SPRAVATO_BRIEF_SUMMARY = Source(
@@ -25,6 +26,8 @@ SPRAVATO_BRIEF_SUMMARY = Source(
     citation="SPRAVATO brief summary of Prescribing Information (US Medicine, 2021)",
     url="https://www.usmedicine.com/2021online-dir/inc/html/30.html",
     locator="Contraindications; Pediatric use ('Not approved in patients <18 years')",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_LABEL_2019 = Source(
@@ -35,6 +38,8 @@ SPRAVATO_LABEL_2019 = Source(
         "prescribing-information/SPRAVATO-pi.pdf"
     ),
     locator="5.2 Dissociation (psychosis); 5.4 Abuse and misuse (substance use disorder)",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 # [V*]: hepatic impairment, pregnancy/breastfeeding, BP >140/90, hypertensive encephalopathy
@@ -51,6 +56,7 @@ SPRAVATO_LABEL_SECONDARY = Source(
         "embryo-fetal toxicity, lactation); Use in hepatic impairment; Drug interactions 7"
     ),
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 TRD_DEFINITION = Source(
@@ -67,6 +73,7 @@ TRD_DEFINITION = Source(
         "rating-scale-and-the-9item-patient-health-questionnaire/57EB8D14B3F87B81C65DD97390F7E787"
     ),
     locator="Introduction, TRD definition",
+    grade=Grade.PRIMARY,
 )
 
 MSM_STANDARDISATION_TABLE_3 = Source(
@@ -77,6 +84,7 @@ MSM_STANDARDISATION_TABLE_3 = Source(
     ),
     url="https://bmcpsychiatry.biomedcentral.com/articles/10.1186/s12888-018-1679-x/tables/3",
     locator="Table 3 (duration, severity, total range and severity bands)",
+    grade=Grade.PRIMARY,
 )
 
 # [M]: the treatment-failure rows (antidepressant levels, augmentation, ECT) were not read in a
@@ -92,6 +100,7 @@ MSM_TREATMENT_FAILURE_UNVERIFIED = Source(
     url="http://togows.dbcls.jp/entry/ncbi-pubmed/19457299",
     locator="Table 1, treatment failure: antidepressant levels, augmentation, ECT",
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 CSSRS_TRIAGE = Source(
@@ -105,6 +114,8 @@ CSSRS_TRIAGE = Source(
         "Triage: 'yes' to Q4 or Q5 in the past month or suicidal behavior in the past 3 months "
         "requires safety precautions until a mental health professional evaluates"
     ),
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SINGLE_QUESTION_DRUG_SCREEN = Source(
@@ -116,6 +127,7 @@ SINGLE_QUESTION_DRUG_SCREEN = Source(
     ),
     url="https://pubmed.ncbi.nlm.nih.gov/20625025/",
     locator="Abstract, Methods: a response of at least 1 time was considered positive",
+    grade=Grade.PRIMARY,
 )
 
 SINGLE_QUESTION_ALCOHOL_SCREEN = Source(
@@ -130,4 +142,5 @@ SINGLE_QUESTION_ALCOHOL_SCREEN = Source(
         "Abstract, Measurements; Introduction: X is 5 for men and 4 for women, a response of "
         ">= 1 is positive"
     ),
+    grade=Grade.PRIMARY,
 )

@@ -76,7 +76,10 @@ class HepaticImpairment(StrEnum):
 
 
 class CssrsRisk(StrEnum):
-    """C-SSRS screener triage level as recorded by the clinician (S40a, S40e)."""
+    """C-SSRS screener triage level as recorded by the clinician.
+
+    S40a; low and moderate as on the C-SSRS Screener with triage colours.
+    """
 
     LOW = "low"
     MODERATE = "moderate"

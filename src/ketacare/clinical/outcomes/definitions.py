@@ -136,7 +136,7 @@ OUTCOMES_QIDS_SR16_RELAPSE_MIN_TOTAL = cited(
     "OUTCOMES_QIDS_SR16_RELAPSE_MIN_TOTAL",
     11,
     "points (relapse if total >= value)",
-    refs.QIDS_BANDS,
+    refs.STARD_RELAPSE,  # STAR*D: a QIDS-SR16 of >=11 defined relapse (primary, re-checked)
 )
 OUTCOMES_RELAPSE_MIN_CONSECUTIVE = cited(
     "OUTCOMES_RELAPSE_MIN_CONSECUTIVE", 2, "consecutive assessments", refs.RELAPSE_TRIALS_TABLE

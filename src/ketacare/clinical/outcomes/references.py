@@ -8,7 +8,7 @@ change, never hard rules.
 
 from __future__ import annotations
 
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import Grade, Source
 
 RESPONSE_TRIALS = Source(
     key="S15,S35",
@@ -22,6 +22,7 @@ RESPONSE_TRIALS = Source(
         "ELEKT-D abstract: response = >=50% decrease from baseline in QIDS-SR16; "
         "SUSTAIN-3 Table 3: >=50% improvement from baseline (MADRS and PHQ-9)"
     ),
+    grade=Grade.PRIMARY,
 )
 
 SUSTAIN3_TABLE3 = Source(
@@ -32,6 +33,7 @@ SUSTAIN3_TABLE3 = Source(
     ),
     url="https://pmc.ncbi.nlm.nih.gov/articles/PMC10439056/table/Tab3",
     locator="Table 3: remission = total score <=12 (MADRS) or <5 (PHQ-9)",
+    grade=Grade.PRIMARY,
 )
 
 ASPIRE_REMISSION = Source(
@@ -45,6 +47,7 @@ ASPIRE_REMISSION = Source(
         "Methods: remission = MADRS <=12; 'consistent remission' = MADRS <=12 on two "
         "consecutive visits"
     ),
+    grade=Grade.PRIMARY,
 )
 
 KETECT_REMISSION = Source(
@@ -52,17 +55,36 @@ KETECT_REMISSION = Source(
     citation="KetECT randomized trial of ketamine vs ECT (inpatients), 2022, PMC9154276",
     url="https://pmc.ncbi.nlm.nih.gov/articles/PMC9154276",
     locator="Methods/outcomes: remission = MADRS <=10",
+    grade=Grade.PRIMARY,
 )
 
 QIDS_REMISSION = Source(
-    key="S37d",
+    key="trivedi2006",
     citation=(
-        "QIDS-SR16 remission <=5 (STAR*D convention, Trivedi MH et al. Am J Psychiatry 2006), "
-        "as summarised by a secondary assessment page"
+        "Trivedi MH et al. Evaluation of outcomes with citalopram for depression using "
+        "measurement-based care in STAR*D. Am J Psychiatry 2006;163(1):28-40"
     ),
-    url="https://hiboop.com/assessments/qids-sr/",
-    locator="Interpretation: remission = total <=5",
-    verified=False,  # [V*]: secondary summary of the STAR*D convention
+    url="https://psychiatryonline.org/doi/10.1176/appi.ajp.163.1.28",
+    locator=(
+        "Abstract, Method: remission = QIDS-SR score <=5 (secondary outcome); response = "
+        ">=50% reduction in baseline QIDS-SR (re-checked 2026-12-03)"
+    ),
+    grade=Grade.PRIMARY,
+)
+
+STARD_RELAPSE = Source(
+    key="rush2006stard",
+    citation=(
+        "Rush AJ et al. Acute and longer-term outcomes in depressed outpatients requiring one "
+        "or several treatment steps: a STAR*D report. Am J Psychiatry 2006;163(11):1905-1917"
+    ),
+    url="https://psychiatryonline.org/doi/abs/10.1176/ajp.2006.163.11.1905",
+    locator=(
+        "Abstract, Method: QIDS-SR16 <=5 defined remission; a QIDS-SR16 total of >=11 "
+        "(HRSD17 >=14) defined relapse in the follow-up phase (re-checked 2026-12-03; also "
+        "Rush et al. Psychol Med 2012 STAR*D report: first QIDS-SR16 >=11 = relapse)"
+    ),
+    grade=Grade.PRIMARY,
 )
 
 QIDS_BANDS = Source(
@@ -75,6 +97,7 @@ QIDS_BANDS = Source(
     locator=(
         "QIDS-SR16 severity: 0-5 none, 6-10 mild, 11-15 moderate, 16-20 severe, 21-27 very severe"
     ),
+    grade=Grade.PRIMARY,
 )
 
 QIDS_ITEMS = Source(
@@ -82,6 +105,7 @@ QIDS_ITEMS = Source(
     citation="Rush AJ et al. Biol Psychiatry 2003 (QIDS-SR16 items and domain scoring rule)",
     url="https://www.guidelinecentral.com/calculators/2c9e8038734e3c9e017353447e5a007e/",
     locator="16 items 0-3, 9 domains, total 0-27; item 12 = thoughts of death or suicide",
+    grade=Grade.SECONDARY,
 )
 
 PHQ9_BANDS = Source(
@@ -95,6 +119,7 @@ PHQ9_BANDS = Source(
         "Scoring: total 0-27; bands 0-4 minimal, 5-9 mild, 10-14 moderate, 15-19 moderately "
         "severe, 20-27 severe; >=10 sensitivity 88% / specificity 88% for major depression"
     ),
+    grade=Grade.PRIMARY,
 )
 
 PHQ9_ITEM9 = Source(
@@ -106,6 +131,7 @@ PHQ9_ITEM9 = Source(
     url="https://www.calcipedia.org/calculators/phq-9-calculator",
     locator="Item 9 interpretation",
     verified=False,  # [V*]: secondary; used only to raise an alert, never to block
+    grade=Grade.SECONDARY,
 )
 
 KOUNALI_MCID = Source(
@@ -119,6 +145,7 @@ KOUNALI_MCID = Source(
         "Results: minimal clinically important difference ~20% reduction of PHQ-9 for a "
         "moderate baseline; threshold -1.7 points"
     ),
+    grade=Grade.PRIMARY,
 )
 
 MADRS_RANGE = Source(
@@ -129,6 +156,7 @@ MADRS_RANGE = Source(
     ),
     url="https://en.wikipedia.org/wiki/Montgomery%E2%80%93%C3%85sberg_Depression_Rating_Scale",
     locator="Scale description: 10 items each 0-6, total 0-60",
+    grade=Grade.SECONDARY,
 )
 
 GAD7_RANGE = Source(
@@ -139,6 +167,7 @@ GAD7_RANGE = Source(
     ),
     url="https://scales.arabpsychology.com/index.php/s/gad-7-anxiety-severity/",
     locator="Scoring: 7 items 0-3, total 0-21",
+    grade=Grade.SECONDARY,
 )
 
 CSSRS_TRIAGE = Source(
@@ -152,6 +181,8 @@ CSSRS_TRIAGE = Source(
         "the past 3 months requires safety precautions until a mental health professional "
         "evaluates the person"
     ),
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 MURROUGH_2013_24H = Source(
@@ -166,6 +197,7 @@ MURROUGH_2013_24H = Source(
         "Abstract (Method): primary outcome = change in MADRS 24 hours after the infusion; "
         "APA 2013 abstract: 'proportion of participants meeting response criteria at 24 hours'"
     ),
+    grade=Grade.PRIMARY,
 )
 
 PRODUCT_RAPID_1W = Source(
@@ -178,6 +210,7 @@ PRODUCT_RAPID_1W = Source(
     ),
     locator="Product definition, not a published cutoff",
     verified=False,
+    grade=Grade.HEURISTIC,
 )
 
 SUSTAINED_TWO_VISITS = Source(
@@ -188,6 +221,7 @@ SUSTAINED_TWO_VISITS = Source(
     ),
     url="https://bmcpsychiatry.biomedcentral.com/articles/10.1186/s12888-023-05017-y",
     locator="Methods: 'consistent remission' = MADRS <=12 on two consecutive visits",
+    grade=Grade.PRIMARY,
 )
 
 RELAPSE_TRIALS_TABLE = Source(
@@ -201,6 +235,7 @@ RELAPSE_TRIALS_TABLE = Source(
     ),
     url="https://pmc.ncbi.nlm.nih.gov/articles/PMC8361519/table/table1-20451253211032051",
     locator="Table 1, column 'Relapse criteria' (studies D, F, H, L)",
+    grade=Grade.SECONDARY,
 )
 
 PARTIAL_RESPONSE_30 = Source(
@@ -211,6 +246,7 @@ PARTIAL_RESPONSE_30 = Source(
     ),
     url="https://pmc.ncbi.nlm.nih.gov/articles/PMC6690210/table/T3",
     locator="Table 3, footnote b",
+    grade=Grade.PRIMARY,
 )
 
 SANACORA_FUTILITY = Source(
@@ -225,6 +261,7 @@ SANACORA_FUTILITY = Source(
         "occurred prior'"
     ),
     verified=False,  # [V*]: secondary summary; a review prompt, never a block
+    grade=Grade.SECONDARY,
 )
 
 SPRAVATO_MAINTENANCE = Source(
@@ -236,6 +273,7 @@ SPRAVATO_MAINTENANCE = Source(
     ),
     url="https://www.spravatohcp.com/dosing-spravato-trd",
     locator="Section 2 Dosage and Administration, TRD maintenance table",
+    grade=Grade.PRIMARY,
 )
 
 PRODUCT_MAINTENANCE = Source(
@@ -247,4 +285,5 @@ PRODUCT_MAINTENANCE = Source(
     ),
     locator="Product definition, not a published rule",
     verified=False,
+    grade=Grade.HEURISTIC,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import Grade, Source
 
 PEREZ_RUIXO_2021 = Source(
     key="perez_ruixo_2021",
@@ -19,6 +19,7 @@ PEREZ_RUIXO_2021 = Source(
         "model library, inst/modeldb/specificDrugs/PerezRuixo_2020_esketamine.R; Vss 752 L "
         "(192+143+417) and noresketamine Vss 185 L (70+115) match the paper's abstract"
     ),
+    grade=Grade.SECONDARY,
 )
 
 KAMP_2020 = Source(
@@ -31,6 +32,7 @@ KAMP_2020 = Source(
     ),
     url="https://doi.org/10.1097/ALN.0000000000003577",
     locator="Abstract, Results: weighted mean volume of distribution and clearance at 70 kg",
+    grade=Grade.PRIMARY,
 )
 
 CLEMENTS_250 = Source(
@@ -46,6 +48,7 @@ CLEMENTS_250 = Source(
         "(PMID 7459184); the paper's own table was not retrieved"
     ),
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 DOMINO_1982 = Source(
@@ -59,6 +62,7 @@ DOMINO_1982 = Source(
         "class Domino; fus_anes tci TCI_Ketamine); the paper's own table was not retrieved"
     ),
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 ELEKT_D_2023 = Source(
@@ -69,6 +73,7 @@ ELEKT_D_2023 = Source(
     ),
     url="https://pubmed.ncbi.nlm.nih.gov/37224232/",
     locator="Methods: ketamine 0.5 mg per kg of body weight over 40 minutes",
+    grade=Grade.PRIMARY,
 )
 
 OTTO_2021 = Source(
@@ -88,4 +93,5 @@ OTTO_2021 = Source(
         "library, inst/modeldb/specificDrugs/Otto_2021_s_ketamine.R. Cross-check: CL 95.2 L/h "
         "at 70 kg matches the Fanta 2015 abstract (95 L/h/70 kg)"
     ),
+    grade=Grade.SECONDARY,
 )

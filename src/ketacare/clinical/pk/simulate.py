@@ -55,6 +55,7 @@ REFERENCE_WEIGHT_KG = cited(
         citation=KAMP_2020.citation,
         url=KAMP_2020.url,
         locator="Abstract: parameters standardized to a 70 kg adult",
+        grade=KAMP_2020.grade,
     ),
 )
 

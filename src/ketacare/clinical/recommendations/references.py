@@ -8,7 +8,7 @@ default or a caution.
 
 from __future__ import annotations
 
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import Grade, Source
 
 CANMAT_KETAMINE_TASK_FORCE = Source(
     key="S24",
@@ -23,6 +23,7 @@ CANMAT_KETAMINE_TASK_FORCE = Source(
         "Single IV infusion Level 1; repeated or maintenance infusions Level 3 (case-by-case); "
         "non-IV racemic ketamine Level 3-4; IV ketamine positioned third-line"
     ),
+    grade=Grade.CONSENSUS,
 )
 
 CANMAT_2016_NEUROSTIMULATION = Source(
@@ -38,6 +39,7 @@ CANMAT_2016_NEUROSTIMULATION = Source(
         "antidepressant; ECT second-line for treatment-resistant depression, first-line in "
         "some situations"
     ),
+    grade=Grade.CONSENSUS,
 )
 
 # [V*]: a CMAJ review table summarising the CANMAT neurostimulation guidance (its reference 51);
@@ -54,6 +56,7 @@ CANMAT_NEUROSTIMULATION_TABLE = Source(
         "ideation, acute efficacy Level 1; rTMS acute efficacy Level 1"
     ),
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 SPRAVATO_DOSING = Source(
@@ -68,6 +71,8 @@ SPRAVATO_DOSING = Source(
         "maintenance weeks 5-8 once weekly, week 9+ every 2 weeks or weekly; MDSI 84 mg twice "
         "weekly for 4 weeks, does not preclude hospitalization"
     ),
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_CONTRAINDICATIONS = Source(
@@ -82,6 +87,8 @@ SPRAVATO_CONTRAINDICATIONS = Source(
         "hemorrhage; hypersensitivity to esketamine, ketamine or excipients. Pediatric use: "
         "not approved under 18 years"
     ),
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_WARNINGS = Source(
@@ -100,6 +107,7 @@ SPRAVATO_WARNINGS = Source(
         "poses serious risk; embryo-fetal toxicity: not recommended in pregnancy"
     ),
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 SANACORA_CONSENSUS = Source(
@@ -114,6 +122,7 @@ SANACORA_CONSENSUS = Source(
         "prior'; strongest data in depression without psychotic features"
     ),
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 ELEKT_D = Source(
@@ -127,6 +136,7 @@ ELEKT_D = Source(
         "Ketamine 0.5 mg/kg twice weekly for 3 weeks vs ECT three times weekly; response "
         "(>=50% QIDS-SR16 decrease) 55.4% vs 41.2%, noninferior"
     ),
+    grade=Grade.PRIMARY,
 )
 
 KETECT = Source(
@@ -134,6 +144,7 @@ KETECT = Source(
     citation="KetECT randomized trial of ketamine vs ECT (inpatients), 2022, PMC9154276",
     url="https://pmc.ncbi.nlm.nih.gov/articles/PMC9154276",
     locator="Results: remission (MADRS <=10) 46% ketamine vs 63% ECT",
+    grade=Grade.PRIMARY,
 )
 
 SUSTAIN_1 = Source(
@@ -146,6 +157,7 @@ SUSTAIN_1 = Source(
     locator=(
         "Abstract: stable remitters relapsed 26.7% (esketamine) vs 45.3% (placebo), HR 0.49, NNT 6"
     ),
+    grade=Grade.PRIMARY,
 )
 
 IM_KETAMINE_TRIAL = Source(
@@ -156,6 +168,7 @@ IM_KETAMINE_TRIAL = Source(
     ),
     url="https://pubmed.ncbi.nlm.nih.gov/24701015/",
     locator="Abstract: 0.5 mg/kg IV vs 0.5 mg/kg IM vs 0.25 mg/kg IM, randomized open-label, n=27",
+    grade=Grade.PRIMARY,
 )
 
 CSSRS_TRIAGE = Source(
@@ -169,6 +182,8 @@ CSSRS_TRIAGE = Source(
         "High risk requires safety precautions until a mental health professional evaluates "
         "for possible hospitalization"
     ),
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 PHQ9_ITEM9_FOLLOW_UP = Source(
@@ -177,6 +192,7 @@ PHQ9_ITEM9_FOLLOW_UP = Source(
     url="https://www.calcipedia.org/calculators/phq-9-calculator",
     locator="Item 9 above 0 warrants immediate follow-up regardless of the total",
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 KETACARE_PRODUCT_RULE = Source(
@@ -186,4 +202,5 @@ KETACARE_PRODUCT_RULE = Source(
         "recommendations'): not a clinical fact, an explicit product rule"
     ),
     verified=False,
+    grade=Grade.HEURISTIC,
 )

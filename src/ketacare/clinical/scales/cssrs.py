@@ -14,11 +14,12 @@ Risk level (the result's ``severity``), highest applicable level wins:
   Columbia's triage rule (S40a, S40d) and is not configurable. It raises ``cssrs_high_risk``:
   patient safety precautions and a documented same-day safety assessment before the session
   proceeds (rule 23; the core only flags, it does not block MDSI treatment).
-- MODERATE (documented choice, ``CssrsRiskPolicy``): Yes to Q3 (secondary teaching bands,
-  S40e, unverified) and, by KetaCare's conservative default, behaviour more than 3 months ago
-  (no published anchor found). Columbia leaves low/moderate anchors to the setting, so both are
-  clinic-configurable.
-- LOW: Yes to Q1 and/or Q2 only (S40e, unverified).
+- MODERATE (``CssrsRiskPolicy``): Yes to Q3, and lifetime behaviour more than 3 months ago.
+  This is the C-SSRS Screener with triage colours as two independent descriptions of that
+  Columbia form give it (Rula, Blueprint; the form itself was not retrieved, so [V*]).
+  Columbia's triage page says "you might use the cut-offs described as your anchors", so
+  both are clinic-configurable with these defaults.
+- LOW: Yes to Q1 and/or Q2 only (the same triage-colour screener, [V*]).
 - NONE: every answer No.
 
 ``total`` is ``None`` by choice: the screener is not a summed scale, and a count of Yes answers
@@ -90,9 +91,10 @@ _LABELS = {
 class CssrsRiskPolicy:
     """Clinic-configurable grading of answers Columbia leaves to the setting."""
 
-    # Q3 yes (thoughts with method, no intent or plan): moderate in secondary bands (S40e).
+    # Q3 yes (thoughts with method, no intent or plan): moderate on the C-SSRS Screener with
+    # triage colours (two secondary descriptions of the Columbia form).
     thoughts_with_method_level: RiskLevel = RiskLevel.MODERATE
-    # Q6 behaviour more than 3 months ago: no published anchor; KetaCare default is moderate.
+    # Q6 behaviour more than 3 months ago (lifetime): moderate on the same screener.
     remote_behaviour_level: RiskLevel = RiskLevel.MODERATE
 
     def __post_init__(self) -> None:

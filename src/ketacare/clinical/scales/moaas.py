@@ -32,7 +32,11 @@ from ketacare.clinical.scales._instrument import (
     bands_from_minimums,
     score_by_spec,
 )
-from ketacare.clinical.scales.references import MOAAS_LEVELS, SPRAVATO_LABEL_SEDATION
+from ketacare.clinical.scales.references import (
+    MOAAS_LEVELS,
+    MOAAS_SEDATION_GRADING,
+    SPRAVATO_LABEL_SEDATION,
+)
 from ketacare.clinical.sources import cited
 
 MOAAS_MIN = cited("MOAAS_MIN", 0, "points", MOAAS_LEVELS)
@@ -43,6 +47,33 @@ MOAAS_LOSS_OF_CONSCIOUSNESS = cited(
 MOAAS_SEDATION_DECREASE_MIN = cited(
     "MOAAS_SEDATION_DECREASE_MIN", 1, "points below pre-dose", SPRAVATO_LABEL_SEDATION
 )
+# S8 (manufacturer medical information, secondary): in the esketamine phase 3 programme
+# MOAA/S 4 = mild sedation and MOAA/S <=3 = moderate or greater sedation. Shown with the
+# flag so a clinician sees how deep the sedation is; the flag itself stays "any decrease".
+MOAAS_MILD_SEDATION_SCORE = cited("MOAAS_MILD_SEDATION_SCORE", 4, "points", MOAAS_SEDATION_GRADING)
+MOAAS_MODERATE_SEDATION_MAX_SCORE = cited(
+    "MOAAS_MODERATE_SEDATION_MAX_SCORE", 3, "points", MOAAS_SEDATION_GRADING
+)
+
+
+def sedation_grade(rating: int) -> str:
+    """``mild`` (MOAA/S 4), ``moderate_or_deeper`` (<=3), ``loss_of_consciousness`` (0) or
+    ``none`` (5), the esketamine programme's grading (S8)."""
+    if rating == MOAAS_LOSS_OF_CONSCIOUSNESS:
+        return "loss_of_consciousness"
+    if rating <= MOAAS_MODERATE_SEDATION_MAX_SCORE:
+        return "moderate_or_deeper"
+    if rating == MOAAS_MILD_SEDATION_SCORE:
+        return "mild"
+    return "none"
+
+
+SEDATION_GRADE_WORDS = {
+    "loss_of_consciousness": "loss of consciousness",
+    "moderate_or_deeper": "moderate or deeper sedation (MOAA/S <=3)",
+    "mild": "mild sedation (MOAA/S 4)",
+    "none": "no sedation on the scale",
+}
 
 _LEVELS = (
     ("no_response", "Does not respond to painful trapezius squeeze"),
@@ -88,7 +119,8 @@ def score_moaas(items: Sequence[Answer], *, pre_dose_rating: int | None = None) 
                 Flag(
                     "moaas_sedation_present",
                     f"MOAA/S {rating} is below the pre-dose rating of {pre_dose}: sedation is "
-                    "present (any decrease from pre-dose indicates sedation).",
+                    "present (any decrease from pre-dose indicates sedation); graded "
+                    f"{SEDATION_GRADE_WORDS[sedation_grade(rating)]}.",
                     SPRAVATO_LABEL_SEDATION,
                 ),
             )
@@ -99,6 +131,7 @@ def score_moaas(items: Sequence[Answer], *, pre_dose_rating: int | None = None) 
             ("pre_dose_rating", pre_dose),
             ("sedation_present", sedation_present),
             ("loss_of_consciousness", rating == MOAAS_LOSS_OF_CONSCIOUSNESS),
+            ("sedation_grade", sedation_grade(rating) if rating is not None else None),
         ),
     )
 

@@ -7,7 +7,7 @@ a secondary copy ([V*]) or held from memory ([M]); such facts never become hard 
 
 from __future__ import annotations
 
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import Grade, Source
 
 KROENKE_2001 = Source(
     key="S33",
@@ -17,6 +17,7 @@ KROENKE_2001 = Source(
     ),
     url="http://www.ementalhealth.ca/index.php?m=printSurveyScoring&hideFormatting=1&ID=42",
     locator="PHQ-9 scoring key: 9 items scored 0-3; severity cut-points 5, 10, 15, 20",
+    grade=Grade.PRIMARY,
 )
 
 PHQ_RESPONSE_OPTIONS = Source(
@@ -24,6 +25,7 @@ PHQ_RESPONSE_OPTIONS = Source(
     citation="HL7 US Core, QuestionnaireResponse PHQ-9 example (LOINC answers LA6568-5..LA6571-9)",
     url="https://www.hl7.org/fhir/us/core/QuestionnaireResponse-phq-9-example.html",
     locator="answer list: Not at all / Several days / More than half the days / Nearly every day",
+    grade=Grade.PRIMARY,
 )
 
 PHQ9_ITEM9_GUIDANCE = Source(
@@ -35,6 +37,7 @@ PHQ9_ITEM9_GUIDANCE = Source(
     url="https://www.calcipedia.org/calculators/phq-9-calculator",
     locator="item 9 interpretation",
     verified=False,  # [V*]: secondary; used for a review flag, never to block
+    grade=Grade.SECONDARY,
 )
 
 SPITZER_2006 = Source(
@@ -45,6 +48,7 @@ SPITZER_2006 = Source(
     ),
     url="https://scales.arabpsychology.com/index.php/s/gad-7-anxiety-severity/",
     locator="7 items scored 0-3; cut-points 5, 10, 15 (mild, moderate, severe)",
+    grade=Grade.SECONDARY,
 )
 
 MONTGOMERY_ASBERG_1979 = Source(
@@ -55,6 +59,7 @@ MONTGOMERY_ASBERG_1979 = Source(
     ),
     url="https://en.wikipedia.org/wiki/Montgomery%E2%80%93%C3%85sberg_Depression_Rating_Scale",
     locator="10 clinician-rated items, each 0-6, total 0-60; item domains",
+    grade=Grade.SECONDARY,
 )
 
 SNAITH_1986 = Source(
@@ -65,6 +70,7 @@ SNAITH_1986 = Source(
     ),
     url="https://th4.ilovetranslation.com/J7JCavJZW9A=d",
     locator="cut-points: 0-6 absent, 7-19 mild, 20-34 moderate, 35-60 severe",
+    grade=Grade.SECONDARY,
 )
 
 RUSH_2003_QIDS = Source(
@@ -78,6 +84,7 @@ RUSH_2003_QIDS = Source(
         "16 items 0-3, 9 domains; total = max(1-4) + 5 + max(6-9) + 10 + 11 + 12 + 13 + 14 "
         "+ max(15-16), 0-27 (also S37b)"
     ),
+    grade=Grade.SECONDARY,
 )
 
 QIDS_SEVERITY_TABLE = Source(
@@ -87,6 +94,7 @@ QIDS_SEVERITY_TABLE = Source(
     locator=(
         "QIDS-SR16 severity: 0-5 none, 6-10 mild, 11-15 moderate, 16-20 severe, 21-27 very severe"
     ),
+    grade=Grade.PRIMARY,
 )
 
 QIDS_ITEM12_GUIDANCE = Source(
@@ -98,6 +106,7 @@ QIDS_ITEM12_GUIDANCE = Source(
     url="https://cssrs.columbia.edu/the-columbia-scale-c-ssrs/triage-c-ssrs/",
     locator="clinical reference, 'Rules a program can enforce', rule 22",
     verified=False,  # a local safety convention built on S33c/S40a, not a published QIDS cut-point
+    grade=Grade.HEURISTIC,
 )
 
 CSSRS_SCREENER = Source(
@@ -108,6 +117,7 @@ CSSRS_SCREENER = Source(
     ),
     url="https://docest.com/doc/462656/columbia-suicide-severity-rating-scale-c-ssrs",
     locator="screener questions 1-6 and skip instruction (also S40c)",
+    grade=Grade.PRIMARY,
 )
 
 COLUMBIA_TRIAGE = Source(
@@ -119,17 +129,28 @@ COLUMBIA_TRIAGE = Source(
     ),
     url="https://docsbay.net/doc/914678/c-ssrs-triage-guidelines",
     locator="triage guidelines, severity of ideation and suicidal behaviour subscales (also S40a)",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 CSSRS_SECONDARY_BANDS = Source(
-    key="S40e",
+    key="cssrs-screener-triage-colours",
     citation=(
-        "C-SSRS teaching material: passive wish / non-specific thoughts only -> low risk; "
-        "thoughts with method -> moderate risk (secondary, not a Columbia publication)"
+        "C-SSRS Screener with triage colours (Columbia Lighthouse Project, 2021; the form "
+        "itself not retrieved): Columbia says the screener 'score' is low, moderate or high "
+        "risk by which answers are yes, colour coded; two independent descriptions of that "
+        "form (Rula therapist guide; Blueprint assessment library) give question 1-2 = low, "
+        "question 3 or lifetime behaviour (question 6, not in the past 3 months) = moderate, "
+        "question 4/5 or behaviour in the past 3 months = high"
     ),
-    url="https://jeopardylabs.com/print/cssrs-suicide-assessment",
-    locator="'Scoring & Risk Levels' column",
-    verified=False,  # [V*]: Columbia leaves low/moderate anchors to the setting
+    url="https://therapistsupport.rula.com/hc/en-us/articles/23773353741339-Interpreting-C-SSRS-Scores",
+    locator=(
+        "Interpreting scores; also cssrs.columbia.edu announcement 'Triage document available "
+        "with easy to understand levels of risk' and NINDS CDE C-SSRS Screener entry "
+        "(re-checked 2026-12-03)"
+    ),
+    verified=False,  # [V*]: the colour-coded form was not read, only two descriptions of it
+    grade=Grade.SECONDARY,
 )
 
 MOAAS_LEVELS = Source(
@@ -140,6 +161,7 @@ MOAAS_LEVELS = Source(
     ),
     url="https://bmcanesthesiol.biomedcentral.com/articles/10.1186/s12871-022-01788-1/tables/2",
     locator="Table 2: levels 5 (responds readily to name) to 0 (no response to trapezius squeeze)",
+    grade=Grade.PRIMARY,
 )
 
 SPRAVATO_LABEL_SEDATION = Source(
@@ -150,17 +172,37 @@ SPRAVATO_LABEL_SEDATION = Source(
     ),
     url="https://www.usmedicine.com/2021online-dir/inc/html/35.html",
     locator="Warnings and precautions, sedation (also S8, S1)",
+    grade=Grade.PRIMARY,
+)
+
+MOAAS_SEDATION_GRADING = Source(
+    key="S8",
+    citation=(
+        "J&J Medical Information, SPRAVATO: sedation and somnolence (updated 06/2024): in the "
+        "phase 3 programme mild sedation corresponded with MOAA/S 4; moderate or greater "
+        "sedation was defined as MOAA/S <=3"
+    ),
+    url="https://jnjmedicalconnect.com/products/spravato/medical-content/adverse-event-of-spravato-sedation-and-somnolence",
+    locator="MOAA/S paragraph (re-checked 2026-12-03)",
+    grade=Grade.SECONDARY,  # the manufacturer's summary of its trials, not the label text
 )
 
 BREMNER_1998_CADSS = Source(
-    key="S37",
+    key="rodrigues2021cadss6",
     citation=(
-        "Bremner JD, Krystal JH, Putnam FW et al. Measurement of dissociative states with the "
-        "Clinician-Administered Dissociative States Scale (CADSS). J Trauma Stress 1998; the "
-        "23-item version is the one used in the ketamine and esketamine literature"
+        "Rodrigues NB et al. A simplified 6-item Clinician Administered Dissociative Symptom "
+        "Scale (CADSS-6) for monitoring dissociative effects of sub-anesthetic ketamine "
+        "infusions. J Affect Disord 2021: dissociation with IV ketamine is 'often measured "
+        "using the 23-item CADSS'. The 23-item form is the ketamine/esketamine-study version; "
+        "Bremner et al. (J Trauma Stress 1998) describe the original with 19 subjective and 8 "
+        "observer items"
     ),
-    url="https://ouci.dntb.gov.ua/works/456daMvl",
-    locator="23-item CADSS (Bremner, Williamson, Vaccarino, J Affect Disord 2024)",
+    url="https://research.regionh.dk/da/publications/a-simplified-6-item-clinician-administered-dissociative-symptom-s",
+    locator=(
+        "Abstract, Background (re-checked 2026-12-03; the 23-item psychometrics in PTSD, "
+        "Bremner, Williamson, Vaccarino, J Affect Disord 2024, abstract, agree)"
+    ),
+    grade=Grade.PRIMARY,
 )
 
 CADSS_ITEM_RANGE = Source(
@@ -173,17 +215,18 @@ CADSS_ITEM_RANGE = Source(
     url="https://inclinicaltrials.com/major-depressive-disorder/NCT04226963/details",
     locator="outcome measures, CADSS description",
     verified=False,  # [M] in the reference; secondary only after search. Policy default.
+    grade=Grade.SECONDARY,
 )
 
 CSSRS_REMOTE_BEHAVIOUR_CHOICE = Source(
-    key="ketacare-cssrs-remote-behaviour",
+    key="cssrs-screener-triage-colours",
     citation=(
-        "KetaCare documented choice: suicidal behaviour more than 3 months ago grades as "
-        "moderate risk by default (clinic-configurable). Columbia's triage note says other "
-        "answers may also need evaluation depending on population or context; no published "
-        "anchor for this answer was found"
+        "C-SSRS Screener with triage colours, as described by the Rula therapist guide and "
+        "the Blueprint assessment library: lifetime suicidal behaviour not in the past 3 "
+        "months (question 6 yes, recency no) = moderate risk (clinic-configurable default)"
     ),
-    url="https://docsbay.net/doc/914678/c-ssrs-triage-guidelines",
-    locator="triage guidelines, note under the suicidal behaviour subscale (S40d)",
-    verified=False,  # a local policy default, not a published cut-off
+    url="https://therapistsupport.rula.com/hc/en-us/articles/23773353741339-Interpreting-C-SSRS-Scores",
+    locator="Interpreting scores: 'A Yes on question 3 or 6a = Moderate Risk' (re-checked)",
+    verified=False,  # [V*]: the colour-coded Columbia form itself was not retrieved
+    grade=Grade.SECONDARY,
 )

@@ -182,7 +182,10 @@ def _bp_findings(
                     "No pre-dose vital signs in the last "
                     f"{policy.predose_vitals_max_age_min} minutes; record BP before dosing."
                 ),
-                source=SPRAVATO_LABEL_BP_SUMMARY,
+                # S3 (primary): BP "should be monitored prior to ... administration".
+                source=SPRAVATO_HCP_DOSING
+                if ctx.drug is Drug.ESKETAMINE
+                else (KETACARE_CLINIC_SETTING),
                 overridable=False,
                 data=(("max_age_min", policy.predose_vitals_max_age_min),),
             )

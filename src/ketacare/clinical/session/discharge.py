@@ -9,8 +9,10 @@ Implements ``assess_discharge_readiness`` (KetaCare rules 8 and 9):
   missing or stale (S5, rule 8); overridable when out of the clinic's ranges.
 - scheduled_vitals_missed: overridable (a missed reading cannot be taken late). Esketamine
   BP at 40 min (S3, rule 8); other routes per the clinic's schedule.
-- sedation_not_resolved: not overridable; MOAA/S back to its pre-dose score (S9b), REMS
-  monitoring until resolution (S4).
+- sedation_not_resolved: MOAA/S back to its pre-dose score (S9b; the message grades it: 4
+  mild, <=3 moderate or deeper, S8). Esketamine: not overridable, the REMS requires
+  monitoring until resolution (S4, mandatory). Other routes: a clinic rule (no published
+  source), overridable by a prescriber.
 - dissociation_not_resolved: not overridable; clinician-recorded resolution (S4), CADSS
   cutoff if the clinic set one.
 - clinician_readiness_missing: not overridable; "an assessment to determine when the patient
@@ -32,6 +34,7 @@ from datetime import datetime, timedelta
 
 from ketacare.clinical.errors import require
 from ketacare.clinical.gates import Finding, GateDecision
+from ketacare.clinical.scales.moaas import SEDATION_GRADE_WORDS, sedation_grade
 from ketacare.clinical.session.monitoring import (
     DissociationAssessment,
     assess_sedation,
@@ -44,7 +47,6 @@ from ketacare.clinical.session.references import (
     SPRAVATO_LABEL_2019,
     SPRAVATO_REMS,
     SPRAVATO_REMS_MONITORING_FORM,
-    SPRAVATO_SEDATION_MOAAS,
 )
 from ketacare.clinical.session.types import (
     CareSetting,
@@ -237,13 +239,17 @@ def assess_discharge_readiness(
     schedule_blockers, warnings = _schedule_findings(ctx, policy, as_of)
     blockers.extend(schedule_blockers)
 
+    # Esketamine: the REMS requires monitoring "until resolution of sedation" (S4, primary,
+    # mandatory) and MOAA/S below pre-dose is sedation (S9b). Other routes: no published
+    # rule, so the same check is a clinic rule a prescriber may override.
+    sedation_source = SPRAVATO_REMS if esketamine else KETACARE_CLINIC_SETTING
     if ctx.moaas_latest is None:
         blockers.append(
             Finding(
                 code="sedation_not_resolved",
                 message="Assess sedation (MOAA/S) before discharge.",
-                source=SPRAVATO_SEDATION_MOAAS,
-                overridable=False,
+                source=sedation_source,
+                overridable=not esketamine,
                 data=(("reason", "not_assessed"),),
             )
         )
@@ -255,13 +261,16 @@ def assess_discharge_readiness(
                     code="sedation_not_resolved",
                     message=(
                         f"MOAA/S is {sedation.moaas_now}, below the pre-dose "
-                        f"{sedation.moaas_predose}; sedation has not resolved."
+                        f"{sedation.moaas_predose}; sedation has not resolved "
+                        f"({SEDATION_GRADE_WORDS[sedation_grade(sedation.moaas_now)]}; any "
+                        "decrease from pre-dose is sedation, S9b)."
                     ),
-                    source=SPRAVATO_SEDATION_MOAAS,
-                    overridable=False,
+                    source=sedation_source,
+                    overridable=not esketamine,
                     data=(
                         ("moaas_predose", sedation.moaas_predose),
                         ("moaas_now", sedation.moaas_now),
+                        ("sedation_grade", sedation_grade(sedation.moaas_now)),
                     ),
                 )
             )

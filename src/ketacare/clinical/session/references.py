@@ -7,13 +7,15 @@ facts read only in a secondary copy of the label ([V*]); such facts are defaults
 
 from __future__ import annotations
 
-from ketacare.clinical.sources import Source
+from ketacare.clinical.sources import Grade, Source
 
 SPRAVATO_LABEL_2019 = Source(
     key="S1",
     citation="Janssen. SPRAVATO (esketamine) nasal spray, US Prescribing Information, 2019.",
     url="http://www.janssenlabels.com/package-insert/product-monograph/prescribing-information/SPRAVATO-pi.pdf",
     locator="Sections 2 and 5.1-5.2 (monitor at least 2 hours; sedation, dissociation; driving)",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_LABEL_BP_SUMMARY = Source(
@@ -25,6 +27,7 @@ SPRAVATO_LABEL_BP_SUMMARY = Source(
     url="https://www.oncologynurseadvisor.com/drug/spravato/",
     locator="Dosage and administration: blood pressure assessment before dosing",
     verified=False,  # [V*]: secondary copy of the label; re-check against current PI
+    grade=Grade.SECONDARY,
 )
 
 SPRAVATO_HCP_DOSING = Source(
@@ -35,6 +38,8 @@ SPRAVATO_HCP_DOSING = Source(
         "5 minutes between devices; BP prior to and 40 minutes after administration; "
         "pulse oximetry at each treatment session"
     ),
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_REMS = Source(
@@ -46,6 +51,8 @@ SPRAVATO_REMS = Source(
         "patients; monitor at least two hours until resolution of sedation, dissociation and "
         "respiratory depression"
     ),
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_REMS_MONITORING_FORM = Source(
@@ -53,6 +60,8 @@ SPRAVATO_REMS_MONITORING_FORM = Source(
     citation="SPRAVATO REMS Patient Monitoring Form (11/2021) and manufacturer walkthrough.",
     url="https://manualspro.net/445029-spravato-patient-monitoring-form-instructions",
     locator="Form fields: dose 56/84/other, treatment duration, BP pre/40 min/before completion",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_REMS_SETTINGS = Source(
@@ -63,6 +72,8 @@ SPRAVATO_REMS_SETTINGS = Source(
     ),
     url="https://www.spravatorems.com/outpatient-hcs.html",
     locator="Outpatient and inpatient healthcare setting requirements",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_REMS_OUTPATIENT_ENROLLMENT = Source(
@@ -72,6 +83,8 @@ SPRAVATO_REMS_OUTPATIENT_ENROLLMENT = Source(
     locator=(
         "Authorized representative agreement: submit a monitoring form within 7 days of every dose"
     ),
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 SPRAVATO_SEDATION_MOAAS = Source(
@@ -84,6 +97,7 @@ SPRAVATO_SEDATION_MOAAS = Source(
     locator=(
         "Any decrease in MOAA/S from pre-dose indicates sedation; loss of consciousness = MOAA/S 0"
     ),
+    grade=Grade.PRIMARY,
 )
 
 MOAAS_SCALE = Source(
@@ -91,6 +105,7 @@ MOAAS_SCALE = Source(
     citation="Modified Observer's Assessment of Alertness/Sedation (MOAA/S), 0-5 scale.",
     url="https://bmcanesthesiol.biomedcentral.com/articles/10.1186/s12871-022-01788-1/tables/2",
     locator="Table 2: 5 = responds readily to name ... 0 = no response to trapezius squeeze",
+    grade=Grade.PRIMARY,
 )
 
 CADSS = Source(
@@ -102,6 +117,7 @@ CADSS = Source(
     url="https://pubcompare.ai/protocol/aOw9sYsBwGXEOgesDu2Y",
     locator="Item and total ranges NOT verified ([M]); no resolution cutoff published",
     verified=False,
+    grade=Grade.SECONDARY,
 )
 
 SPRAVATO_PATIENT_FASTING = Source(
@@ -110,6 +126,7 @@ SPRAVATO_PATIENT_FASTING = Source(
     url="https://www.spravato.com/treatment-with-SPRAVATO",
     locator="Before treatment: no food for 2 hours, no liquids for 30 minutes",
     verified=False,  # [V*]: patient page, not the PI text
+    grade=Grade.SECONDARY,
 )
 
 EMORY_IV_BP_SCHEDULE = Source(
@@ -121,6 +138,7 @@ EMORY_IV_BP_SCHEDULE = Source(
     url="https://moreblossom.com/papers/blood-pressure-safety-of-subanesthetic-ketamine-for-depression-a-report-on-684-i",
     locator="BP every 10 min during the 40-min infusion and every 15 min thereafter",
     verified=False,  # [V*]: an example academic protocol, not a guideline
+    grade=Grade.SECONDARY,
 )
 
 SUICIDE_RISK_SAFETY_ASSESSMENT = Source(
@@ -131,6 +149,8 @@ SUICIDE_RISK_SAFETY_ASSESSMENT = Source(
     ),
     url="https://cssrs.columbia.edu/the-columbia-scale-c-ssrs/triage-c-ssrs/",
     locator="Yes to Q4/Q5 (past month) or behavior within 3 months: safety precautions",
+    grade=Grade.PRIMARY,
+    mandatory=True,
 )
 
 CTCAE_V5 = Source(
@@ -144,10 +164,12 @@ CTCAE_V5 = Source(
         "General grade definitions: 1 mild, 2 moderate, 3 severe, 4 life-threatening, "
         "5 death related to AE"
     ),
+    grade=Grade.PRIMARY,
 )
 
 KETACARE_CLINIC_SETTING = Source(
     key="clinic_setting",
     citation="Clinic protocol setting (no published value found; set by the clinic's prescriber).",
     verified=False,
+    grade=Grade.CLINIC,
 )
