@@ -163,35 +163,7 @@ def give_course(prescriber):
     return make
 
 
-class CdsClient:
-    """A trusted EHR for the CDS Hooks tests: configures itself and signs request JWTs."""
-
-    iss = "https://ehr.example"
-    secret = "test-secret"
-
-    def __init__(self, settings) -> None:
-        settings.KETACARE_CDS_HOOKS_CLIENTS = {self.iss: self.secret}
-
-    def token(self, aud: str, **changes) -> str:
-        import time
-        import uuid
-
-        from ketacare.interop.cds_hooks.auth import sign_hs256
-
-        now = int(time.time())
-        claims = {
-            "iss": self.iss,
-            "sub": "ehr-client",
-            "aud": aud,
-            "iat": now,
-            "exp": now + 300,
-            "jti": str(uuid.uuid4()),
-        }
-        claims.update(changes)
-        return sign_hs256(claims, self.secret)
-
-    def headers(self, aud: str, **changes) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(aud, **changes)}"}
+from tests.support.cds_client import CdsClient  # noqa: E402
 
 
 @pytest.fixture

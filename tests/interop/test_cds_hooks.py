@@ -22,28 +22,12 @@ from ketacare.clinical.recommendations import (
     RecommendationInput,
     TravelBurden,
 )
-from ketacare.interop.cds_hooks.auth import sign_hs256
 from ketacare.interop.fhir import outbound
 from ketacare.interop.models import CdsCardIssued, CdsFeedback
 
 URL = "/cds-services/ketacare-treatment-recommendation"
-SECRET = "test-secret"
 ISS = "https://ehr.example"
 AS_OF = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-
-
-def _jwt(**changes):
-    now = int(time.time())
-    claims = {
-        "iss": ISS,
-        "sub": "c",
-        "aud": f"http://testserver{URL}",
-        "iat": now,
-        "exp": now + 300,
-        "jti": str(uuid.uuid4()),
-    }
-    claims.update(changes)
-    return {"Authorization": f"Bearer {sign_hs256(claims, changes.pop('secret', SECRET))}"}
 
 
 def _input(**changes) -> RecommendationInput:
@@ -82,15 +66,18 @@ def _request(inp=None, **changes):
 
 
 @pytest.fixture
-def cds(client, settings, db):
-    settings.KETACARE_CDS_HOOKS_CLIENTS = {ISS: SECRET}
+def ehr(cds_client_keys):
+    return cds_client_keys
 
+
+@pytest.fixture
+def cds(client, db, ehr):
     def post(body, headers=None, url=URL):
         return client.post(
             url,
             json.dumps(body),
             content_type="application/json",
-            headers=_jwt() if headers is None else headers,
+            headers=ehr.headers(f"http://testserver{url}") if headers is None else headers,
         )
 
     return post
@@ -203,62 +190,122 @@ def test_malformed_request_answers_400(cds, change):
     assert cds(_request(**change)).status_code == 400
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {},
-        {"Authorization": "Bearer not.a.jwt"},
-        "wrong_secret",
-        "expired",
-        "wrong_audience",
-        "unknown_issuer",
-        "alg_none",
-    ],
-)
-def test_service_refuses_a_missing_or_bad_jwt_with_401(cds, headers):
-    now = int(time.time())
-    base = {
-        "iss": ISS,
-        "sub": "c",
-        "aud": f"http://testserver{URL}",
-        "iat": now,
-        "exp": now + 300,
-        "jti": "j",
-    }
-    if headers == "wrong_secret":
-        headers = {"Authorization": f"Bearer {sign_hs256(base, 'other')}"}
-    elif headers == "expired":
-        headers = {"Authorization": f"Bearer {sign_hs256({**base, 'exp': now - 1}, SECRET)}"}
-    elif headers == "wrong_audience":
-        headers = {"Authorization": f"Bearer {sign_hs256({**base, 'aud': 'http://x/'}, SECRET)}"}
-    elif headers == "unknown_issuer":
-        headers = {"Authorization": f"Bearer {sign_hs256({**base, 'iss': 'https://evil'}, SECRET)}"}
-    elif headers == "alg_none":
-        token = sign_hs256(base, SECRET).split(".")
-        import base64
+def _bearer(token):
+    return {"Authorization": f"Bearer {token}"}
 
-        none = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
-        headers = {"Authorization": f"Bearer {none}.{token[1]}."}
+
+def _b64(obj) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+
+def _hs256(ehr, aud):
+    import jwt
+
+    return jwt.encode(
+        ehr.claims(aud),
+        "a-shared-secret-of-at-least-32-bytes!",
+        algorithm="HS256",
+        headers={"kid": ehr.kid},
+    )
+
+
+def _other_key():
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP384R1())
+
+
+def _no_kid(ehr, aud):
+    import jwt
+
+    return jwt.encode(ehr.claims(aud), ehr.private_key, algorithm="ES384")
+
+
+BAD_TOKENS = {
+    "missing": lambda ehr, aud: {},
+    "not_a_jwt": lambda ehr, aud: _bearer("not.a.jwt"),
+    "hs256_shared_secret": lambda ehr, aud: _bearer(_hs256(ehr, aud)),
+    "alg_none": lambda ehr, aud: _bearer(
+        f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': ehr.kid})}.{_b64(ehr.claims(aud))}."
+    ),
+    "signed_by_another_key": lambda ehr, aud: _bearer(ehr.token(aud, key=_other_key())),
+    "expired": lambda ehr, aud: ehr.headers(
+        aud, iat=int(time.time()) - 400, exp=int(time.time()) - 100
+    ),
+    "lifetime_over_5_minutes": lambda ehr, aud: ehr.headers(aud, exp=int(time.time()) + 301),
+    "iat_in_the_future": lambda ehr, aud: ehr.headers(
+        aud, iat=int(time.time()) + 120, exp=int(time.time()) + 300
+    ),
+    "no_exp": lambda ehr, aud: ehr.headers(aud, exp=None),
+    "no_iat": lambda ehr, aud: ehr.headers(aud, iat=None),
+    "no_jti": lambda ehr, aud: ehr.headers(aud, jti=None),
+    "wrong_audience": lambda ehr, aud: ehr.headers("http://x/"),
+    "unknown_issuer": lambda ehr, aud: ehr.headers(aud, iss="https://evil.example"),
+    "unknown_kid": lambda ehr, aud: _bearer(ehr.token(aud, headers={"kid": "other"})),
+    "no_kid": lambda ehr, aud: _bearer(_no_kid(ehr, aud)),
+    "jku_not_configured": lambda ehr, aud: _bearer(
+        ehr.token(aud, headers={"jku": "https://evil.example/jwks"})
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TOKENS))
+def test_service_refuses_a_bad_jwt_with_one_message_and_writes_nothing(cds, ehr, case):
+    headers = BAD_TOKENS[case](ehr, f"http://testserver{URL}")
     response = cds(_request(), headers=headers)
     assert response.status_code == 401
-    assert response.json()["code"] == "cds_client_unauthorised"
+    body = response.json()
+    assert body["code"] == "cds_client_unauthorised"
+    assert body["message"] == "The request's JWT was not accepted."
     assert CdsCardIssued.objects.count() == 0
 
 
-def test_no_configured_clients_refuses_every_call(client, settings, db):
+def test_a_replayed_jwt_is_refused(cds, ehr):
+    headers = ehr.headers(f"http://testserver{URL}")
+    assert cds(_request(), headers=headers).status_code == 200
+    assert cds(_request(), headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("alg", ["ES384", "RS384", "ES256", "PS256"])
+def test_every_recommended_asymmetric_algorithm_is_accepted(client, db, settings, alg):
+    from tests.support.cds_client import CdsClient
+
+    ehr = CdsClient(settings, alg=alg)
+    response = client.post(
+        URL,
+        json.dumps(_request()),
+        content_type="application/json",
+        headers=ehr.headers(f"http://testserver{URL}"),
+    )
+    assert response.status_code == 200
+
+
+def test_no_configured_clients_refuses_every_call(client, settings, db, ehr):
     settings.KETACARE_CDS_HOOKS_CLIENTS = {}
     response = client.post(
-        URL, json.dumps(_request()), content_type="application/json", headers=_jwt()
+        URL,
+        json.dumps(_request()),
+        content_type="application/json",
+        headers=ehr.headers(f"http://testserver{URL}"),
+    )
+    assert response.status_code == 401
+
+
+def test_a_shared_secret_client_configuration_is_refused(client, settings, db, ehr):
+    settings.KETACARE_CDS_HOOKS_CLIENTS = {ehr.iss: "old-shared-secret"}
+    response = client.post(
+        URL,
+        json.dumps(_request()),
+        content_type="application/json",
+        headers=_bearer(_hs256(ehr, f"http://testserver{URL}")),
     )
     assert response.status_code == 401
 
 
 def _feedback(cds, items):
-    return cds(
-        {"feedback": items},
-        headers=_jwt(aud=f"http://testserver{URL}/feedback"),
-        url=f"{URL}/feedback",
-    )
+    return cds({"feedback": items}, url=f"{URL}/feedback")
 
 
 def test_accepted_card_feedback_is_recorded_and_audited(cds):
@@ -350,3 +397,96 @@ def test_malformed_feedback_is_400(cds, item):
 def test_feedback_needs_the_jwt_too(cds):
     response = cds({"feedback": []}, headers={}, url=f"{URL}/feedback")
     assert response.status_code == 401
+
+
+JWKS_URL = "https://ehr.example/.well-known/jwks.json"
+
+
+@pytest.fixture
+def jwks_url_client(settings, ehr, monkeypatch):
+    """The EHR publishes its JWKS at a URL; fetches are counted (no network)."""
+    import jwt
+
+    fetches = []
+
+    def fetch(self):
+        fetches.append(self.uri)
+        return ehr.jwks
+
+    monkeypatch.setattr(jwt.PyJWKClient, "fetch_data", fetch)
+    settings.KETACARE_CDS_HOOKS_CLIENTS = {ehr.iss: {"jwks_url": JWKS_URL}}
+    return fetches
+
+
+def test_keys_from_a_jwks_url_are_cached(cds, ehr, jwks_url_client):
+    assert cds(_request()).status_code == 200
+    assert cds(_request()).status_code == 200
+    assert jwks_url_client == [JWKS_URL]
+
+
+def test_a_jku_equal_to_the_configured_url_is_honoured(cds, ehr, jwks_url_client):
+    token = ehr.token(f"http://testserver{URL}", headers={"jku": JWKS_URL})
+    assert cds(_request(), headers=_bearer(token)).status_code == 200
+
+
+def test_an_unknown_kid_refreshes_the_jwks_once(cds, ehr, jwks_url_client):
+    from ketacare.interop.cds_hooks import auth
+
+    assert cds(_request()).status_code == 200
+    ehr.kid = "rotated-key"  # the EHR publishes a new JWKS (a new object, not an edit)
+    ehr.jwks = {"keys": [{**ehr.jwks["keys"][0], "kid": "rotated-key"}]}
+    assert cds(_request()).status_code == 200  # refreshed on the unknown kid
+    assert len(jwks_url_client) == 2
+    stale = ehr.token(f"http://testserver{URL}", headers={"kid": "never-published"})
+    assert cds(_request(), headers=_bearer(stale)).status_code == 401
+    assert len(jwks_url_client) == 2  # refresh throttled (auth.JWKS_MIN_REFRESH_SECONDS)
+    assert auth.JWKS_MIN_REFRESH_SECONDS > 0
+
+
+def test_a_jwks_url_that_cannot_be_fetched_refuses(cds, ehr, settings, monkeypatch):
+    import jwt
+
+    def fail(self):
+        raise jwt.PyJWKClientConnectionError("timed out")
+
+    monkeypatch.setattr(jwt.PyJWKClient, "fetch_data", fail)
+    settings.KETACARE_CDS_HOOKS_CLIENTS = {ehr.iss: {"jwks_url": JWKS_URL}}
+    assert cds(_request()).status_code == 401
+
+
+def test_the_jti_is_kept_in_the_database_until_exp(cds, ehr):
+    from ketacare.interop.models import CdsJwtSeen
+
+    assert cds(_request()).status_code == 200
+    (seen,) = CdsJwtSeen.objects.all()
+    assert seen.iss == ehr.iss
+    assert seen.expires_at.timestamp() > time.time()
+
+
+def test_the_readme_script_makes_a_token_the_service_accepts(client, db, settings, tmp_path):
+    from scripts import cds_jwt
+
+    key = tmp_path / "ehr-key.pem"
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cds_jwt.keygen(str(key), "ehr-key-1")
+    settings.KETACARE_CDS_HOOKS_CLIENTS = {
+        "https://ehr.example": {"jwks": json.loads(out.getvalue())}
+    }
+    token = cds_jwt.token(
+        str(key), iss="https://ehr.example", aud=f"http://testserver{URL}", kid="ehr-key-1"
+    )
+    assert jwt_header(token)["alg"] == "ES384"
+    response = client.post(
+        URL, json.dumps(_request()), content_type="application/json", headers=_bearer(token)
+    )
+    assert response.status_code == 200
+
+
+def jwt_header(token):
+    import jwt
+
+    return jwt.get_unverified_header(token)

@@ -37,6 +37,8 @@ class CdsCardIssued(GuardedModel):
     indicator = models.CharField(max_length=10)
     summary = models.CharField(max_length=140)
     created_at = models.DateTimeField()
+    # The uuids of the card's suggestions: feedback naming any other suggestion is refused.
+    suggestion_uuids = models.JSONField(default=list, blank=True)
 
 
 class CdsOutcome(models.TextChoices):
@@ -175,3 +177,19 @@ class RecommendationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"recommendation settings of clinic {self.clinic_id}"
+
+
+class CdsJwtSeen(models.Model):
+    """A CDS client's JWT ``jti``, kept until the token's ``exp`` so a replayed token is
+    refused in every worker process (the database is shared; a per-process cache is not).
+    Rows past ``expires_at`` are deleted as new tokens arrive. Not patient data."""
+
+    iss = models.CharField(max_length=300)
+    jti = models.CharField(max_length=256)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["iss", "jti"], name="cds_jwt_jti_once")]
+
+    def __str__(self) -> str:
+        return f"{self.iss} {self.jti}"

@@ -388,24 +388,10 @@ def test_vignette_input_survives_fhir_prefetch_and_back(vignette):
 # --- the API door and the CDS Hooks door (database) ----------------------------------------------
 
 CDS_URL = "/cds-services/ketacare-treatment-recommendation"
-CDS_SECRET = "vignette-shared-secret"
 
 
-def cds_headers(url: str = CDS_URL) -> dict[str, str]:
-    import time
-
-    from ketacare.interop.cds_hooks.auth import sign_hs256
-
-    now = int(time.time())
-    claims = {
-        "iss": "https://ehr.example",
-        "sub": "ehr-client",
-        "aud": f"http://testserver{url}",
-        "iat": now,
-        "exp": now + 300,
-        "jti": f"jti-{now}",
-    }
-    return {"Authorization": f"Bearer {sign_hs256(claims, CDS_SECRET)}"}
+def cds_headers(ehr, url: str = CDS_URL) -> dict[str, str]:
+    return ehr.headers(f"http://testserver{url}")
 
 
 def clinic_setting(clinic: ClinicCapabilities) -> dict:
@@ -421,9 +407,11 @@ def clinic_setting(clinic: ClinicCapabilities) -> dict:
 
 @pytest.mark.parametrize("vignette", VIGNETTES, ids=lambda v: v.name)
 def test_vignette_through_the_cds_hooks_endpoint(vignette, client, settings, db):
+    from tests.support.cds_client import CdsClient
+
     from ketacare.interop.fhir import outbound
 
-    settings.KETACARE_CDS_HOOKS_CLIENTS = {"https://ehr.example": CDS_SECRET}
+    ehr = CdsClient(settings)
     settings.KETACARE_CDS_HOOKS_CLINIC = clinic_setting(vignette.clinic)
     inp = build_input(vignette)
     body = {
@@ -438,7 +426,7 @@ def test_vignette_through_the_cds_hooks_endpoint(vignette, client, settings, db)
 
     with time_machine.travel(AS_OF, tick=False):
         response = client.post(
-            CDS_URL, json.dumps(body), content_type="application/json", headers=cds_headers()
+            CDS_URL, json.dumps(body), content_type="application/json", headers=cds_headers(ehr)
         )
     assert response.status_code == 200, response.content
     cards = response.json()["cards"]

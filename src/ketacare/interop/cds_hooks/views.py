@@ -65,8 +65,9 @@ DISCOVERY = {
             ),
             "prefetch": PREFETCH,
             "usageRequirements": (
-                "Send a bearer JWT (HS256) signed with the secret KetaCare configured for your "
-                "issuer; aud must be this service's URL."
+                "Send a bearer JWT signed with an asymmetric key (ES384 or RS384 recommended; "
+                "kid required) whose public JWKS KetaCare has configured for your issuer; aud "
+                "is this service's URL, exp at most 5 minutes after iat, a fresh jti each call."
             ),
         }
     ]
