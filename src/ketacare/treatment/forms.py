@@ -41,8 +41,14 @@ def _number(label: str, low: int, high: int, **attrs) -> forms.IntegerField:
         label=label,
         min_value=low,
         max_value=high,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", **attrs}),
+        # The tablet's number pad: inputmode and a digits-only pattern (iOS needs both).
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*", **attrs}),
     )
+
+
+def _decimal() -> forms.NumberInput:
+    """A decimal value on the tablet's keypad with a decimal point."""
+    return forms.NumberInput(attrs={"inputmode": "decimal", "pattern": "[0-9]*[.,]?[0-9]*"})
 
 
 class CheckInForm(_Form):
@@ -89,7 +95,12 @@ class DoseForm(_Form):
     id_prefix = "dose"
     lot_number = forms.CharField(max_length=40, label="Lot number")
     dose_mg = forms.DecimalField(
-        required=False, min_value=0.01, max_value=1000, decimal_places=2, label="Dose (mg)"
+        required=False,
+        min_value=0.01,
+        max_value=1000,
+        decimal_places=2,
+        label="Dose (mg)",
+        widget=_decimal(),
     )
     mg_per_kg = forms.DecimalField(
         required=False,
@@ -97,6 +108,7 @@ class DoseForm(_Form):
         max_value=10,
         decimal_places=4,
         label="Dose rate (mg/kg; blank: the course's)",
+        widget=_decimal(),
     )
     vial_concentration_mg_per_ml = forms.DecimalField(
         required=False,
@@ -104,6 +116,7 @@ class DoseForm(_Form):
         max_value=1000,
         decimal_places=2,
         label="Vial concentration (mg/mL)",
+        widget=_decimal(),
     )
     started_at = forms.TimeField(
         required=False, label="Started at (blank: now)", widget=_TIME, input_formats=["%H:%M"]
@@ -118,7 +131,11 @@ class DoseForm(_Form):
         required=False, label="Device 3 at", widget=_TIME, input_formats=["%H:%M"]
     )
     infusion_duration_min = forms.IntegerField(
-        required=False, min_value=1, max_value=600, label="Infusion duration (min)"
+        required=False,
+        min_value=1,
+        max_value=600,
+        label="Infusion duration (min)",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "pattern": "[0-9]*"}),
     )
     prescriber_on_site = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label="Prescriber on site"

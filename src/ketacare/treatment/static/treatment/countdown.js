@@ -19,7 +19,18 @@
       shown.textContent = String(left);
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { start(document); });
+  // The run sheet's "undo" button is offered for the minute after a reading was recorded
+  // (the server refuses after it); hide it when that minute is up on this device.
+  function expireUndo() {
+    document.querySelectorAll("form[data-undo-seconds]").forEach(function (form) {
+      if (!form.dataset.shownAt) form.dataset.shownAt = String(performance.now());
+      var left = Number(form.dataset.undoSeconds) - (performance.now() - Number(form.dataset.shownAt)) / 1000;
+      if (left <= 0) form.hidden = true;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { start(document); expireUndo(); });
+  document.addEventListener("htmx:afterSwap", expireUndo);
+  setInterval(expireUndo, 1000);
   document.addEventListener("htmx:afterSwap", function () { start(document); });
   setInterval(tick, 15000);
 })();
