@@ -490,3 +490,129 @@ def jwt_header(token):
     import jwt
 
     return jwt.get_unverified_header(token)
+
+
+def test_a_cors_preflight_is_answered_for_browser_cds_clients(client, db):
+    response = client.options(
+        URL,
+        headers={
+            "Origin": "https://ehr.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert "Authorization" in response["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_cors_headers_are_on_answers_and_refusals_too(cds, client, db):
+    assert cds(_request())["Access-Control-Allow-Origin"] == "*"
+    assert cds(_request(), headers={})["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/cds-services")["Access-Control-Allow-Origin"] == "*"
+
+
+def _nested(depth):
+    value = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_deeply_nested_json_answers_400_not_500(cds):
+    body = _request()
+    body["context"]["deep"] = _nested(200)
+    response = cds(body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "json_too_deep"
+    nested_feedback = _feedback(cds, [_nested(200)])
+    assert nested_feedback.status_code == 400
+
+
+def test_a_non_json_body_answers_400(client, db, ehr):
+    response = client.post(
+        URL,
+        "{not json",
+        content_type="application/json",
+        headers=ehr.headers(f"http://testserver{URL}"),
+    )
+    assert response.status_code == 400
+
+
+def _card_with_suggestion(cds):
+    cards = cds(_request()).json()["cards"]
+    return next(c for c in cards if c.get("suggestions"))
+
+
+def _accepted(card, accepted):
+    return {
+        "card": card["uuid"],
+        "outcome": "accepted",
+        "acceptedSuggestions": accepted,
+        "outcomeTimestamp": "2026-03-02T15:05:00Z",
+    }
+
+
+@pytest.mark.parametrize(
+    "accepted",
+    [["not-an-object"], [{"id": 5}], [{"id": "not-a-uuid"}], [{}], "a string", [None]],
+)
+def test_accepted_suggestions_that_are_not_objects_with_an_id_are_400(cds, accepted):
+    card = _card_with_suggestion(cds)
+    assert _feedback(cds, [_accepted(card, accepted)]).status_code == 400
+    assert CdsFeedback.objects.count() == 0
+
+
+def test_an_unknown_suggestion_id_is_refused_and_nothing_recorded(cds):
+    card = _card_with_suggestion(cds)
+    response = _feedback(cds, [_accepted(card, [{"id": str(uuid.uuid4())}])])
+    assert response.status_code == 400
+    assert response.json()["code"] == "cds_suggestion_unknown"
+    assert CdsFeedback.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "patient-preference",
+        {"reason": "patient-preference"},
+        {"reason": {"code": 1, "system": "x"}},
+        {"reason": {"code": "x"}},
+        {"reason": {"code": "x", "system": "y"}, "userComment": 5},
+        {"unexpected": True},
+        ["list"],
+    ],
+)
+def test_an_override_reason_that_is_not_a_coding_is_400(cds, reason):
+    card = _card_with_suggestion(cds)
+    item = {
+        "card": card["uuid"],
+        "outcome": "overridden",
+        "overrideReason": reason,
+        "outcomeTimestamp": "2026-03-02T15:05:00Z",
+    }
+    assert _feedback(cds, [item]).status_code == 400
+    assert CdsFeedback.objects.count() == 0
+
+
+def test_the_suggested_care_plan_is_a_proposal_not_an_adopted_plan(cds):
+    card = _card_with_suggestion(cds)
+    plan = card["suggestions"][0]["actions"][0]["resource"]
+    assert (plan["status"], plan["intent"]) == ("draft", "proposal")
+
+
+def test_cards_carry_smart_links_to_the_chart_and_run_sheet(cds, settings):
+    settings.KETACARE_SMART_LAUNCH_URL = "https://ketacare.example/smart/launch"
+    cards = cds(_request()).json()["cards"]
+    for card in cards:
+        links = card["links"]
+        assert {link["type"] for link in links} == {"smart"}
+        views = {json.loads(link["appContext"])["view"] for link in links}
+        assert views == {"chart", "run-sheet"}
+
+
+def test_without_a_smart_launch_url_cards_have_no_dead_links(cds, settings):
+    settings.KETACARE_SMART_LAUNCH_URL = None
+    assert all("links" not in c for c in cds(_request()).json()["cards"])

@@ -331,11 +331,16 @@ def record_cds_cards_issued(
                 indicator=card["indicator"],
                 summary=card["summary"],
                 created_at=now,
+                suggestion_uuids=[str(sg["uuid"]) for sg in card.get("suggestions") or []],
             )
         )
 
 
 class UnknownCard(Exception):
+    pass
+
+
+class UnknownSuggestion(Exception):
     pass
 
 
@@ -350,13 +355,17 @@ def record_cds_feedback(
         card = CdsCardIssued.objects.filter(uuid=item["card"], service_id=service_id).first()
         if card is None:
             raise UnknownCard(item["card"])
+        accepted = [str(sg["id"]) for sg in item.get("acceptedSuggestions") or []]
+        unknown = sorted(set(accepted) - set(card.suggestion_uuids or []))
+        if unknown:
+            raise UnknownSuggestion(unknown)
         reason = item.get("overrideReason") or {}
         coding = reason.get("reason") or {}
         when: datetime = parse_time(item["outcomeTimestamp"])
         fb = CdsFeedback(
             card=card,
             outcome=item["outcome"],
-            accepted_suggestions=[s.get("id") for s in item.get("acceptedSuggestions") or []],
+            accepted_suggestions=accepted,
             override_reason_code=str(coding.get("code", ""))[:100],
             override_reason_display=str(coding.get("display", ""))[:300],
             user_comment=str(reason.get("userComment", "")),

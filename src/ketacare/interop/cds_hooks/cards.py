@@ -6,6 +6,7 @@ KetaCare extension with the option and reason codes."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -86,6 +87,9 @@ def build_cards(rec: Recommendation, *, patient_id: str, as_of: datetime) -> lis
             )
         )
         plan.pop("id", None)
+        # A suggestion is a proposal for the clinician, not an adopted plan (CDS Hooks: the
+        # CDS client decides; FHIR CarePlan status draft, intent proposal).
+        plan["status"], plan["intent"] = "draft", "proposal"
         cards.append(
             {
                 "uuid": str(uuid.uuid4()),
@@ -218,4 +222,34 @@ def build_reading_cards(reading: PrefetchReading) -> list[dict[str, Any]]:
                 "extension": _ext(None, ["unrecognised_codes"]),
             }
         )
+    return cards
+
+
+def smart_links(patient_id: str, launch_url: str | None) -> list[dict[str, Any]]:
+    """Card links of type ``smart`` that launch KetaCare's chart or run sheet through SMART
+    (the CDS client adds ``iss`` and ``launch``). ``launch_url`` is KetaCare's SMART launch
+    endpoint (``KETACARE_SMART_LAUNCH_URL``); without one there are no links rather than a
+    link that leads nowhere."""
+    if not launch_url:
+        return []
+    return [
+        {
+            "label": "Open the KetaCare chart",
+            "url": launch_url,
+            "type": "smart",
+            "appContext": json.dumps({"view": "chart", "patient": patient_id}),
+        },
+        {
+            "label": "Open the KetaCare run sheet",
+            "url": launch_url,
+            "type": "smart",
+            "appContext": json.dumps({"view": "run-sheet", "patient": patient_id}),
+        },
+    ]
+
+
+def with_links(cards: list[dict[str, Any]], links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if links:
+        for card in cards:
+            card["links"] = links
     return cards

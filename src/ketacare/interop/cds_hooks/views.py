@@ -16,16 +16,16 @@ a dict of ``ClinicCapabilities`` fields); by default every option is offered or 
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods
 
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.clinical.recommendations import (
@@ -35,13 +35,19 @@ from ketacare.clinical.recommendations import (
 )
 from ketacare.interop import services
 from ketacare.interop.cds_hooks.auth import CdsAuthError, verify_request_jwt
-from ketacare.interop.cds_hooks.cards import build_cards, build_reading_cards
+from ketacare.interop.cds_hooks.cards import (
+    build_cards,
+    build_reading_cards,
+    smart_links,
+    with_links,
+)
 from ketacare.interop.fhir.inbound import (
     InvalidPrefetch,
     MissingPrefetch,
     parse_prefetch,
     read_prefetch,
 )
+from ketacare.json_body import JsonBodyError, read_json_body
 
 SERVICE_ID = "ketacare-treatment-recommendation"
 HOOK = "patient-view"
@@ -79,11 +85,49 @@ def _error(status: int, code: str, message: str, **details: Any) -> JsonResponse
     return JsonResponse({"code": code, "message": message, "details": details}, status=status)
 
 
+class _BadBody(Exception):
+    def __init__(self, error: JsonBodyError) -> None:
+        self.error = error
+
+
 def _body(request: HttpRequest) -> Any:
+    """The JSON body through the one safe reader (media type, size, depth, strict JSON)."""
     try:
-        return json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return None
+        return read_json_body(request)
+    except JsonBodyError as exc:
+        raise _BadBody(exc) from exc
+
+
+def _bad_body(exc: _BadBody) -> JsonResponse:
+    return _error(exc.error.status, exc.error.code, exc.error.message)
+
+
+# CORS (CDS Hooks 2.0: browser-based CDS clients need it). Requests carry a bearer JWT, not
+# cookies, so any origin may call; credentials are never allowed.
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def _cors(response: HttpResponse) -> HttpResponse:
+    for name, value in _CORS.items():
+        response[name] = value
+    return response
+
+
+def cors(view):
+    """Answer a CORS preflight (OPTIONS) and add the CORS headers to every answer."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "OPTIONS":
+            return _cors(HttpResponse(status=204))
+        return _cors(view(request, *args, **kwargs))
+
+    return csrf_exempt(wrapped)
 
 
 def _clinic() -> ClinicCapabilities:
@@ -111,20 +155,24 @@ def _authorised(request: HttpRequest) -> dict[str, Any] | JsonResponse:
         return _error(401, "cds_client_unauthorised", str(exc))
 
 
-@require_GET
+@cors
+@require_http_methods(["GET"])
 def discovery(request: HttpRequest) -> JsonResponse:
     return JsonResponse(DISCOVERY)
 
 
-@csrf_exempt
-@require_POST
+@cors
+@require_http_methods(["POST"])
 def patient_view(request: HttpRequest, service_id: str) -> JsonResponse:
     if service_id != SERVICE_ID:
         return _error(404, "not_found", "No such CDS service.")
     claims = _authorised(request)
     if isinstance(claims, JsonResponse):
         return claims
-    body = _body(request)
+    try:
+        body = _body(request)
+    except _BadBody as exc:
+        return _bad_body(exc)
     context = body.get("context") if isinstance(body, dict) else None
     if (
         not isinstance(body, dict)
@@ -149,6 +197,10 @@ def patient_view(request: HttpRequest, service_id: str) -> JsonResponse:
     cards = build_cards(
         recommend_treatment(reading.input), patient_id=context["patientId"], as_of=as_of
     ) + build_reading_cards(reading)
+    with_links(
+        cards,
+        smart_links(context["patientId"], getattr(settings, "KETACARE_SMART_LAUNCH_URL", None)),
+    )
     services.record_cds_cards_issued(
         cards=cards,
         service_id=SERVICE_ID,
@@ -165,6 +217,36 @@ def _parse_time(value: str) -> datetime:
     return when
 
 
+def _is_uuid(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _override_reason_valid(value: Any) -> bool:
+    """``overrideReason``: an object with an optional ``reason`` Coding (``code`` and
+    ``system`` strings, optional ``display``) and an optional ``userComment`` string."""
+    if value is None:
+        return True
+    if not isinstance(value, dict) or set(value) - {"reason", "userComment"}:
+        return False
+    reason, comment = value.get("reason"), value.get("userComment")
+    if comment is not None and not isinstance(comment, str):
+        return False
+    if reason is None:
+        return True
+    return (
+        isinstance(reason, dict)
+        and isinstance(reason.get("code"), str)
+        and isinstance(reason.get("system"), str)
+        and isinstance(reason.get("display", ""), str)
+    )
+
+
 def _feedback_items_valid(items: Any) -> bool:
     if not isinstance(items, list) or not items:
         return False
@@ -175,7 +257,15 @@ def _feedback_items_valid(items: Any) -> bool:
             item.get("outcomeTimestamp"), str
         ):
             return False
-        if item["outcome"] == "accepted" and not isinstance(item.get("acceptedSuggestions"), list):
+        accepted = item.get("acceptedSuggestions")
+        if item["outcome"] == "accepted" and not isinstance(accepted, list):
+            return False
+        if accepted is not None and not (
+            isinstance(accepted, list)
+            and all(isinstance(a, dict) and _is_uuid(a.get("id")) for a in accepted)
+        ):
+            return False
+        if not _override_reason_valid(item.get("overrideReason")):
             return False
         try:
             _parse_time(item["outcomeTimestamp"])
@@ -185,15 +275,18 @@ def _feedback_items_valid(items: Any) -> bool:
     return True
 
 
-@csrf_exempt
-@require_POST
+@cors
+@require_http_methods(["POST"])
 def feedback(request: HttpRequest, service_id: str) -> JsonResponse:
     if service_id != SERVICE_ID:
         return _error(404, "not_found", "No such CDS service.")
     claims = _authorised(request)
     if isinstance(claims, JsonResponse):
         return claims
-    body = _body(request)
+    try:
+        body = _body(request)
+    except _BadBody as exc:
+        return _bad_body(exc)
     items = body.get("feedback") if isinstance(body, dict) else None
     if not _feedback_items_valid(items):
         return _error(
@@ -211,4 +304,11 @@ def feedback(request: HttpRequest, service_id: str) -> JsonResponse:
         )
     except services.UnknownCard:
         return _error(404, "cds_card_unknown", "No card with that uuid was issued here.")
+    except services.UnknownSuggestion as exc:
+        return _error(
+            400,
+            "cds_suggestion_unknown",
+            "An accepted suggestion is not one of that card's suggestions.",
+            unknown=exc.args[0],
+        )
     return JsonResponse({})
