@@ -77,6 +77,7 @@ class Client:
     iss: str
     jwks_url: str | None
     jwks: dict[str, Any] | None
+    fhir_servers: tuple[str, ...] = ()
 
 
 def _clients() -> dict[str, Client]:
@@ -104,7 +105,13 @@ def _clients() -> dict[str, Client]:
         if url is not None and not (https or local_http):
             log.error("CDS client %s: jwks_url must be https", iss)
             continue
-        out[str(iss)] = Client(str(iss), url, jwks if isinstance(jwks, dict) else None)
+        servers = conf.get("fhir_servers") or ()
+        out[str(iss)] = Client(
+            str(iss),
+            url,
+            jwks if isinstance(jwks, dict) else None,
+            tuple(str(x) for x in servers) if isinstance(servers, list) else (),
+        )
     return out
 
 
@@ -261,6 +268,12 @@ def _verify(authorization: str | None, audience: str) -> dict[str, Any]:
         raise CdsAuthError("jti missing or too long")
     _remember_jti(iss, jti, float(exp))
     return claims
+
+
+def fhir_servers(iss: str) -> list[str]:
+    """The FHIR base URLs this client may send as ``fhirServer`` (empty: any https URL)."""
+    client = _clients().get(iss)
+    return list(client.fhir_servers) if client else []
 
 
 def verify_request_jwt(authorization: str | None, audience: str) -> dict[str, Any]:

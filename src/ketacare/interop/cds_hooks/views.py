@@ -3,9 +3,11 @@
 - ``GET /cds-services``: discovery (``services``: hook, id, title, description, prefetch).
 - ``POST /cds-services/ketacare-treatment-recommendation``: patient-view. Needs a valid bearer
   JWT from a configured EHR (401 otherwise), a JSON request with ``hook`` = patient-view,
-  ``hookInstance`` and ``context.patientId`` (400 otherwise) and the four prefetch keys (412
-  with the missing keys otherwise). Works from prefetch alone and never reads KetaCare's
-  patient records, so an EHR can call it for any patient. Answers ``{"cards": [...]}``.
+  ``hookInstance`` and ``context.patientId`` (400 otherwise) and the four prefetch keys. A
+  key missing or ``null`` is fetched from ``fhirServer`` with ``fhirAuthorization``
+  (``fetch``: bounded time); 412 with the keys only when they cannot be obtained. Never reads
+  KetaCare's patient records, so an EHR can call it for any patient. Answers
+  ``{"cards": [...]}``.
 - ``POST /cds-services/ketacare-treatment-recommendation/feedback``: ``{"feedback": [...]}``
   with ``card``, ``outcome`` (accepted|overridden), ``acceptedSuggestions``,
   ``overrideReason`` and ``outcomeTimestamp``; recorded and audited.
@@ -34,7 +36,8 @@ from ketacare.clinical.recommendations import (
     recommend_treatment,
 )
 from ketacare.interop import services
-from ketacare.interop.cds_hooks.auth import CdsAuthError, verify_request_jwt
+from ketacare.interop.cds_hooks import fetch
+from ketacare.interop.cds_hooks.auth import CdsAuthError, fhir_servers, verify_request_jwt
 from ketacare.interop.cds_hooks.cards import (
     build_cards,
     build_reading_cards,
@@ -187,7 +190,22 @@ def patient_view(request: HttpRequest, service_id: str) -> JsonResponse:
             "Send hook=patient-view, hookInstance and context.patientId.",
         )
     try:
-        parsed = parse_prefetch(body.get("prefetch"))
+        base = fetch.check_server(
+            body.get("fhirServer"),
+            body.get("fhirAuthorization"),
+            fhir_servers(str(claims.get("iss"))),
+        )
+    except fetch.FetchRefused as exc:
+        return _error(400, "cds_request_invalid", str(exc))
+    prefetch = fetch.fill_missing(
+        body.get("prefetch"),
+        PREFETCH,
+        base=base,
+        authorization=body.get("fhirAuthorization"),
+        patient_id=context["patientId"],
+    )
+    try:
+        parsed = parse_prefetch(prefetch)
         as_of = timezone.now()
         reading = read_prefetch(parsed, as_of=as_of, clinic=_clinic())
     except MissingPrefetch as exc:
