@@ -31,6 +31,7 @@ from ketacare.consent.mappers import signature_to_core, versions_by_route
 from ketacare.consent.models import ConsentDocument, ConsentDocumentVersion, ConsentSignature
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient
+from ketacare.read_scope import shared_read
 
 
 def _clinic_versions(clinic_id: int):
@@ -97,9 +98,12 @@ class PatientConsents:
 
 
 def _route_statuses(
-    patient: Patient, signatures: list[ConsentSignature], routes: list[str], as_of: datetime
+    clinic_versions: list[ConsentDocumentVersion],
+    signatures: list[ConsentSignature],
+    routes: list[str],
+    as_of: datetime,
 ) -> list[RouteConsentStatus]:
-    versions = versions_by_route(_clinic_versions(patient.clinic_id))
+    versions = versions_by_route(clinic_versions)
     core = [signature_to_core(s) for s in signatures]
     row_of = {id(c): s for c, s in zip(core, signatures, strict=True)}
     out = []
@@ -134,15 +138,25 @@ def patient_consents(patient: Patient, *, as_of: datetime) -> PatientConsents:
     """``list_consents_for_patient`` for a patient already accessed (the chart reads the
     patient once, audited): no permission check, no audit entry. Three queries whatever the
     number of signatures or versions."""
+    signatures, routes, versions = _consent_rows(patient)
+    return PatientConsents(
+        signatures=list(signatures), status=_route_statuses(versions, signatures, routes, as_of)
+    )
+
+
+@shared_read
+def _consent_rows(
+    patient: Patient,
+) -> tuple[list[ConsentSignature], list[str], list[ConsentDocumentVersion]]:
+    """The rows ``patient_consents`` decides from, read once per chart (its header and its
+    consent panel ask at slightly different instants; read_scope.py)."""
     signatures = list(_patient_signatures(patient))
     routes = list(
         ConsentDocument.objects.filter(clinic_id=patient.clinic_id)
         .order_by("route")
         .values_list("route", flat=True)
     )
-    return PatientConsents(
-        signatures=signatures, status=_route_statuses(patient, signatures, routes, as_of)
-    )
+    return signatures, routes, list(_clinic_versions(patient.clinic_id))
 
 
 def access_consent(actor: User, consent_id: int, *, purpose: str = "consent") -> ConsentSignature:

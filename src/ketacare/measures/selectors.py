@@ -174,7 +174,10 @@ def list_open_alerts(actor: User) -> list[SafetyAlert]:
     return alerts
 
 
+@shared_read
 def list_patient_alerts(patient: Patient) -> list[SafetyAlert]:
+    """Every safety alert of the patient, newest first (no permission check or audit; read
+    once per chart page for its header and its measures panel, read_scope.py)."""
     return list(SafetyAlert.objects.filter(patient=patient).order_by("-created_at", "-id"))
 
 

@@ -10,6 +10,7 @@ proposed schedule, the core's limits); nothing here decides a gate.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -205,6 +206,31 @@ class BoardRow:
     assessments_due: list[Any] = field(default_factory=list)
     rems_pending: PendingRemsForm | None = None
     problem: str = ""
+
+    @property
+    def changes_key(self) -> str:
+        """A short fingerprint of what the team watches on this row (state, next step, vitals
+        checks due and overdue, observation complete, alerts, assessments and the REMS form).
+        The board's page compares it between refreshes to mark the rows that changed
+        (``treatment/static/treatment/board.js``); the minutes ticking down are not a change."""
+        check = self.next_check
+        watched = (
+            self.session.state,
+            self.next_step,
+            (check.minutes_after_start, str(check.status)) if check else None,
+            self.overdue_checks,
+            self.timer.complete if self.timer else None,
+            tuple(sorted(a.pk for a in self.alerts)),
+            tuple(sorted(str(d.instrument) for d in self.assessments_due)),
+            (self.rems_pending.complete, self.rems_pending.overdue) if self.rems_pending else None,
+            self.problem,
+        )
+        return hashlib.blake2s(repr(watched).encode(), digest_size=6).hexdigest()
+
+    @property
+    def overdue(self) -> bool:
+        """A vitals check or the REMS form is late: the row says so in words."""
+        return bool(self.overdue_checks) or bool(self.rems_pending and self.rems_pending.overdue)
 
 
 @dataclass

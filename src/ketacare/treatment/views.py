@@ -60,9 +60,16 @@ FLOW = (S.SCHEDULED, S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION, S.DISCHAR
 @login_required
 @staff_page
 def board(request: HttpRequest) -> HttpResponse:
-    """Today's sessions by chair and time; htmx polls the body every 30 s."""
+    """Today's sessions by chair and time; htmx polls the body every 30 s. ``?display=large``
+    is the wall-display mode (big type), kept in the polling URL."""
     now = timezone.now()
-    context = {"board": pages.clinic_day_board(request.user, now), "now": now}
+    large = request.GET.get("display") == "large"
+    context = {
+        "board": pages.clinic_day_board(request.user, now),
+        "now": now,
+        "large": large,
+        "board_url": reverse("treatment:board") + ("?display=large" if large else ""),
+    }
     template = "treatment/board.html#board-body" if request.htmx else "treatment/board.html"
     return render(request, template, context)
 
