@@ -22,6 +22,7 @@ CLINIC_APPS = (
     "research",
     "pharmacokinetics",
     "interop",
+    "smart",
 )
 
 

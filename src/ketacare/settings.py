@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "ninja",
+    "oauth2_provider",
     "ketacare.web",
     *(f"ketacare.{app}" for app in CLINIC_APPS),
 ]
@@ -233,6 +234,32 @@ AUDIT_PUBLIC_KEY_FILE = env_str("AUDIT_PUBLIC_KEY_FILE")
 AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR") or DATA_DIR / "audit")
 AUDIT_SEAL_SECONDS = env_int("AUDIT_SEAL_SECONDS", 2)  # `serve`/`demo` background sequencer
 AUDIT_LOG_ORIGIN = env_str("AUDIT_LOG_ORIGIN", "") or ""  # default: derived from the key
+
+# SMART App Launch (ketacare/smart): django-oauth-toolkit is the OAuth 2.0 authorization
+# server of /fhir. PKCE on every authorization (SMART 2 requires S256; the authorization page
+# refuses plain), refresh tokens rotated, the consent page shown every time.
+SMART_SIGNING_KEY_FILE = Path(
+    env_str("SMART_SIGNING_KEY_FILE") or DATA_DIR / "smart" / "oidc-signing-key.pem"
+)
+# The toolkit's own models (named so migrations can refer to the swappable application).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "PKCE_REQUIRED": True,
+    "OAUTH2_VALIDATOR_CLASS": "ketacare.smart.validators.SmartValidator",
+    "SCOPES_BACKEND_CLASS": "ketacare.smart.scopes.SmartScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("SMART_ACCESS_TOKEN_SECONDS", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("SMART_REFRESH_TOKEN_DAYS", 30) * 86400,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": env_list("SMART_REDIRECT_SCHEMES", ["https", "http"]),
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": "",  # filled below from the key file
+}
+from ketacare.smart.keys import load_or_create as _smart_key  # noqa: E402
+
+_private_data_dir(DATA_DIR)
+OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = _smart_key(SMART_SIGNING_KEY_FILE)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC") or "UTC"

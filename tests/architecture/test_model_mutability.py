@@ -19,6 +19,11 @@ MUTABLE = {
     "controlled_substances.LedgerSettings",
     # Clinic recommendation settings (ECT/rTMS referral, self-pay options); changes audited.
     "interop.RecommendationSettings",
+    # SMART authorization plumbing beside the OAuth toolkit's own tokens: a launch is marked
+    # used, a context moves from its code to its tokens; issue and use are audited.
+    "smart.SmartLaunch",
+    "smart.SmartContext",
+    "smart.SmartAppLaunchUrl",  # app registration, by an admin
 }
 APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry", "audit.AuditLeaf", "audit.AuditCheckpoint"}
 

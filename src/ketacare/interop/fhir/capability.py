@@ -43,7 +43,7 @@ BULK_DATA = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
 OPERATIONS: list[dict[str, str]] = []
 TYPE_OPERATIONS: dict[str, list[dict[str, str]]] = {}
 
-SECURITY_EXTENSIONS: list[dict[str, Any]] = []
+SECURITY_EXTENSIONS: list[Any] = []  # dicts, or callables (base URL) -> dict
 SECURITY_SERVICES: list[dict[str, Any]] = []
 
 
@@ -101,7 +101,8 @@ def capability_statement(base: str) -> dict[str, Any]:
     if SECURITY_SERVICES:
         security["service"] = SECURITY_SERVICES
     if SECURITY_EXTENSIONS:
-        security["extension"] = SECURITY_EXTENSIONS
+        # An entry may be built from the base URL (absolute URIs of the SMART endpoints).
+        security["extension"] = [e(base) if callable(e) else e for e in SECURITY_EXTENSIONS]
     return {
         "resourceType": "CapabilityStatement",
         "id": "ketacare",

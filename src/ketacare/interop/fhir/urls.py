@@ -12,5 +12,6 @@ urlpatterns = [
     re_path(rf"^fhir/{_TYPE}/_search$", views.search_post, name="fhir-search"),
     re_path(rf"^fhir/{_TYPE}/{_ID}$", views.read, name="fhir-read"),
     re_path(rf"^fhir/{_TYPE}$", views.type_endpoint, name="fhir-type"),
-    re_path(r"^fhir(?P<rest>/.*)?$", views.unknown, name="fhir-unknown"),
+    # Not .well-known/: SMART discovery (ketacare.smart) lives beside the FHIR base.
+    re_path(r"^fhir(?P<rest>/(?!\.well-known/).*)?$", views.unknown, name="fhir-unknown"),
 ]
