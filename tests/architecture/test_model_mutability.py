@@ -24,6 +24,7 @@ MUTABLE = {
     "smart.SmartLaunch",
     "smart.SmartContext",
     "smart.SmartAppLaunchUrl",  # app registration, by an admin
+    "interop.CdsJwtSeen",  # CDS Hooks jti replay cache: kept until the JWT's exp, then purged
 }
 APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry", "audit.AuditLeaf", "audit.AuditCheckpoint"}
 
