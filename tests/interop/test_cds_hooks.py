@@ -86,7 +86,7 @@ def cds(client, db, ehr):
 def test_discovery_lists_the_patient_view_service_with_required_fields(client, db):
     response = client.get("/cds-services")
     assert response.status_code == 200
-    (service,) = response.json()["services"]
+    (service,) = [s for s in response.json()["services"] if s["hook"] == "patient-view"]
     # CDS Hooks 2.0 discovery: hook, description and id are required; prefetch optional.
     assert service["hook"] == "patient-view"
     assert service["id"] == "ketacare-treatment-recommendation"

@@ -36,7 +36,7 @@ from ketacare.clinical.recommendations import (
     recommend_treatment,
 )
 from ketacare.interop import services
-from ketacare.interop.cds_hooks import fetch
+from ketacare.interop.cds_hooks import fetch, orders
 from ketacare.interop.cds_hooks.auth import CdsAuthError, fhir_servers, verify_request_jwt
 from ketacare.interop.cds_hooks.cards import (
     build_cards,
@@ -161,12 +161,90 @@ def _authorised(request: HttpRequest) -> dict[str, Any] | JsonResponse:
 @cors
 @require_http_methods(["GET"])
 def discovery(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(DISCOVERY)
+    return JsonResponse({"services": [*DISCOVERY["services"], *orders.discovery()]})
+
+
+def _prefetch_reading(
+    body: dict[str, Any], claims: dict[str, Any], templates: dict[str, str], patient_id: str
+) -> tuple[dict[str, Any], Any] | JsonResponse:
+    try:
+        base = fetch.check_server(
+            body.get("fhirServer"),
+            body.get("fhirAuthorization"),
+            fhir_servers(str(claims.get("iss"))),
+        )
+    except fetch.FetchRefused as exc:
+        return _error(400, "cds_request_invalid", str(exc))
+    prefetch = fetch.fill_missing(
+        body.get("prefetch"),
+        templates,
+        base=base,
+        authorization=body.get("fhirAuthorization"),
+        patient_id=patient_id,
+    )
+    try:
+        parsed = parse_prefetch(prefetch)
+        reading = read_prefetch(parsed, as_of=timezone.now(), clinic=_clinic())
+    except MissingPrefetch as exc:
+        return _error(412, "prefetch_missing", str(exc), missing=exc.keys)
+    except (InvalidPrefetch, InvalidClinicalInput) as exc:
+        return _error(400, getattr(exc, "code", "prefetch_invalid"), str(exc))
+    return prefetch, reading
+
+
+def _order_service(request: HttpRequest, service_id: str) -> JsonResponse:
+    claims = _authorised(request)
+    if isinstance(claims, JsonResponse):
+        return claims
+    try:
+        body = _body(request)
+    except _BadBody as exc:
+        return _bad_body(exc)
+    hook = orders.HOOKS[service_id]
+    context = body.get("context") if isinstance(body, dict) else None
+    if (
+        not isinstance(body, dict)
+        or body.get("hook") != hook
+        or not isinstance(body.get("hookInstance"), str)
+        or not isinstance(context, dict)
+        or not isinstance(context.get("patientId"), str)
+    ):
+        return _error(
+            400,
+            "cds_request_invalid",
+            f"Send hook={hook}, hookInstance, context.patientId and context.draftOrders.",
+        )
+    try:
+        drafts = orders.draft_orders(context, hook)
+    except orders.OrderRequestInvalid as exc:
+        return _error(400, "cds_request_invalid", str(exc))
+    if not drafts:
+        return JsonResponse({"cards": []})
+    got = _prefetch_reading(body, claims, orders.ORDER_PREFETCH, context["patientId"])
+    if isinstance(got, JsonResponse):
+        return got
+    prefetch, reading = got
+    cards = orders.order_cards(
+        drafts, reading, prefetch, rems_certified=_clinic().esketamine_rems_certified
+    ) + build_reading_cards(reading)
+    with_links(
+        cards,
+        smart_links(context["patientId"], getattr(settings, "KETACARE_SMART_LAUNCH_URL", None)),
+    )
+    services.record_cds_cards_issued(
+        cards=cards,
+        service_id=service_id,
+        hook_instance=body["hookInstance"],
+        client_iss=str(claims.get("iss")),
+    )
+    return JsonResponse({"cards": cards})
 
 
 @cors
 @require_http_methods(["POST"])
 def patient_view(request: HttpRequest, service_id: str) -> JsonResponse:
+    if service_id in orders.HOOKS:
+        return _order_service(request, service_id)
     if service_id != SERVICE_ID:
         return _error(404, "not_found", "No such CDS service.")
     claims = _authorised(request)
@@ -189,29 +267,11 @@ def patient_view(request: HttpRequest, service_id: str) -> JsonResponse:
             "cds_request_invalid",
             "Send hook=patient-view, hookInstance and context.patientId.",
         )
-    try:
-        base = fetch.check_server(
-            body.get("fhirServer"),
-            body.get("fhirAuthorization"),
-            fhir_servers(str(claims.get("iss"))),
-        )
-    except fetch.FetchRefused as exc:
-        return _error(400, "cds_request_invalid", str(exc))
-    prefetch = fetch.fill_missing(
-        body.get("prefetch"),
-        PREFETCH,
-        base=base,
-        authorization=body.get("fhirAuthorization"),
-        patient_id=context["patientId"],
-    )
-    try:
-        parsed = parse_prefetch(prefetch)
-        as_of = timezone.now()
-        reading = read_prefetch(parsed, as_of=as_of, clinic=_clinic())
-    except MissingPrefetch as exc:
-        return _error(412, "prefetch_missing", str(exc), missing=exc.keys)
-    except (InvalidPrefetch, InvalidClinicalInput) as exc:
-        return _error(400, getattr(exc, "code", "prefetch_invalid"), str(exc))
+    got = _prefetch_reading(body, claims, PREFETCH, context["patientId"])
+    if isinstance(got, JsonResponse):
+        return got
+    _prefetch, reading = got
+    as_of = reading.input.as_of
     cards = build_cards(
         recommend_treatment(reading.input), patient_id=context["patientId"], as_of=as_of
     ) + build_reading_cards(reading)
@@ -296,7 +356,7 @@ def _feedback_items_valid(items: Any) -> bool:
 @cors
 @require_http_methods(["POST"])
 def feedback(request: HttpRequest, service_id: str) -> JsonResponse:
-    if service_id != SERVICE_ID:
+    if service_id != SERVICE_ID and service_id not in orders.HOOKS:
         return _error(404, "not_found", "No such CDS service.")
     claims = _authorised(request)
     if isinstance(claims, JsonResponse):
@@ -315,7 +375,7 @@ def feedback(request: HttpRequest, service_id: str) -> JsonResponse:
         )
     try:
         services.record_cds_feedback(
-            service_id=SERVICE_ID,
+            service_id=service_id,
             items=items,
             client_iss=str(claims.get("iss")),
             parse_time=_parse_time,
