@@ -260,6 +260,8 @@ def test_service_refuses_a_bad_jwt_with_one_message_and_writes_nothing(cds, ehr,
     assert body["code"] == "cds_client_unauthorised"
     assert body["message"] == "The request's JWT was not accepted."
     assert CdsCardIssued.objects.count() == 0
+    refusal = AuditEntry.objects.filter(action="refused", target_type="interop.CdsService").get()
+    assert refusal.summary.startswith("CDS call refused")
 
 
 def test_a_replayed_jwt_is_refused(cds, ehr):

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ketacare.audit.services import record_refused
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.clinical.recommendations import (
     ClinicCapabilities,
@@ -155,6 +156,14 @@ def _authorised(request: HttpRequest) -> dict[str, Any] | JsonResponse:
             request.headers.get("Authorization"), request.build_absolute_uri(request.path)
         )
     except CdsAuthError as exc:
+        # A refused access leaves an audit entry (the reason is for operators, not the caller).
+        record_refused(
+            actor=None,
+            target=("interop.CdsService", request.path[:100]),
+            patient_id=None,
+            codes=["cds_client_unauthorised"],
+            summary=f"CDS call refused: {exc.reason}"[:200],
+        )
         return _error(401, "cds_client_unauthorised", str(exc))
 
 
