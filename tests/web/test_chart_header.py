@@ -204,3 +204,23 @@ def test_header_costs_a_fixed_number_of_queries(client, prescriber, nurse, patie
     for _ in range(3):
         _item9_alert(nurse, patient)
     assert count() == small
+
+
+def test_consent_of_the_treated_route_gets_a_badge_and_unsigned_other_routes_one_line(
+    client, clinic_admin, nurse, patient, esketamine_course
+):
+    from ketacare.consent.services import publish_consent_version
+
+    publish_consent_version(
+        actor=clinic_admin,
+        route="iv",
+        title="Consent to IV ketamine treatment",
+        body="What the treatment is, its risks and alternatives.",
+        effective_at=timezone.now() - timedelta(days=3),
+        material_change=True,
+    )
+    client.force_login(nurse)
+    header = _header(client.get(f"/patients/{patient.pk}/"))
+    assert "Intranasal esketamine: Valid" in header
+    assert "Intravenous ketamine: Missing" not in header  # not a row of warnings
+    assert "Not consented: Intravenous ketamine" in header

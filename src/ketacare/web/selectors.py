@@ -39,6 +39,7 @@ from ketacare.measures.selectors import list_patient_alerts
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import latest_weight
 from ketacare.treatment.context import age_years, start_of_clinic_day
+from ketacare.treatment.models import CourseStatus
 from ketacare.treatment.selectors import courses_with_sessions
 from ketacare.web import presenters
 
@@ -83,12 +84,17 @@ class ChartHeader:
     consents: list[HeaderFact]
     alerts: list[Any]
     next_session: Any = None  # TreatmentSession
-    notes: list[str] = field(default_factory=list)
+    unsigned_routes: list[str] = field(default_factory=list)  # routes with no consent at all
 
     @property
     def danger(self) -> bool:
         """Anything in the header that should stop a clinician before dosing."""
-        return bool(self.alerts) or self.verdict.tone == "danger" or self.allergy.tone == "danger"
+        return (
+            bool(self.alerts)
+            or self.verdict.tone == "danger"
+            or self.allergy.tone == "danger"
+            or any(c.tone == "danger" for c in self.consents)
+        )
 
 
 def _allergy(evaluation) -> HeaderFact:
@@ -130,14 +136,23 @@ def _verdict(evaluation) -> tuple[HeaderFact, list[dict[str, Any]]]:
     )
 
 
-def _consents(patient: Patient, now: datetime) -> list[HeaderFact]:
-    out = []
+def _consents(
+    patient: Patient, now: datetime, treated_routes: set[str]
+) -> tuple[list[HeaderFact], list[str]]:
+    """The consent facts worth a badge (every route the patient is being treated by, and any
+    route with a signature, valid or not), and the names of the other routes, which simply
+    have no consent (said in one line, not as a row of warnings)."""
+    shown, unsigned = [], []
     for status in patient_consents(patient, as_of=now).status:
+        label = ConsentRoute(status.route).label
+        if status.code == CONSENT_MISSING and status.route not in treated_routes:
+            unsigned.append(label)
+            continue
         text, tone = CONSENT_TONE.get(status.code, (status.message, "warn"))
-        out.append(
-            HeaderFact(ConsentRoute(status.route).label, text, tone, status.message, status.code)
-        )
-    return out
+        if status.code != CONSENT_VALID and status.route in treated_routes:
+            tone = "danger"  # the route of the treatment has no valid consent
+        shown.append(HeaderFact(label, text, tone, status.message, status.code))
+    return shown, unsigned
 
 
 def next_session(patient: Patient, now: datetime):
@@ -162,6 +177,11 @@ def chart_header(patient: Patient, *, now: datetime | None = None) -> ChartHeade
     evaluation = latest_evaluation(patient)
     verdict, reasons = _verdict(evaluation)
     alerts = [a for a in list_patient_alerts(patient) if a.status == AlertStatus.OPEN]
+    upcoming = next_session(patient, now)
+    treated = {c.route for c in courses_with_sessions(patient) if c.status == CourseStatus.ACTIVE}
+    if upcoming is not None:
+        treated.add(upcoming.course.route)
+    consents, unsigned = _consents(patient, now, treated)
     return ChartHeader(
         age=age_years(patient.date_of_birth, timezone.localdate(now)),
         weight_kg=weight.weight_kg if weight else None,
@@ -169,7 +189,8 @@ def chart_header(patient: Patient, *, now: datetime | None = None) -> ChartHeade
         allergy=_allergy(evaluation),
         verdict=verdict,
         verdict_reasons=reasons,
-        consents=_consents(patient, now),
+        consents=consents,
+        unsigned_routes=unsigned,
         alerts=alerts,
-        next_session=next_session(patient, now),
+        next_session=upcoming,
     )
