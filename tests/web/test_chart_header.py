@@ -224,3 +224,22 @@ def test_consent_of_the_treated_route_gets_a_badge_and_unsigned_other_routes_one
     assert "Intranasal esketamine: Valid" in header
     assert "Intravenous ketamine: Missing" not in header  # not a row of warnings
     assert "Not consented: Intravenous ketamine" in header
+
+
+def test_withdrawn_consent_for_the_route_being_treated_marks_the_header_dangerous(
+    client, nurse, patient, esketamine_course
+):
+    from ketacare.consent.models import ConsentSignature
+    from ketacare.consent.services import withdraw_consent
+
+    withdraw_consent(
+        actor=nurse,
+        signature=ConsentSignature.objects.get(patient=patient),
+        reason="Patient asked to stop treatment.",
+    )
+    client.force_login(nurse)
+    response = client.get(f"/patients/{patient.pk}/")
+    assert "Intranasal esketamine: Withdrawn" in _header(response)
+    html = response.content.decode()
+    assert 'class="chart-header chart-header-danger"' in html
+    assert re.search(r'<span class="badge danger"[^>]*>Intranasal esketamine: Withdrawn', html)
