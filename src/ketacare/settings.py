@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "ninja",
     "oauth2_provider",
     "ketacare.web",
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: every response but a static file is marked no-store (patient data).
     "ketacare.web.headers.NoStoreMiddleware",
+    # Content-Security-Policy on every response (django-csp; the policy is below).
+    "csp.middleware.CSPMiddleware",
     # /api/v1 answers every failure (404, 405, 500 ...) as {"code", "message", "details"}.
     "ketacare.api.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -199,6 +202,26 @@ if HTTPS:
 # owner's decision (KETACARE_HSTS_PRELOAD=1), not a default, so its deploy check is quiet.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# A strict Content-Security-Policy (django-csp) on every page and API answer: scripts,
+# styles and images from this origin only. No template has an inline <script>, <style>,
+# style="" or on*= handler (tests/web/test_content_security_policy.py parses every page;
+# the browser tests collect CSP violations); htmx's own indicator <style> is switched off
+# (the htmx-config meta tag in web/base.html) and its rules live in ketacare.css. QR codes
+# are inline <svg> elements, which img-src does not govern. No nonces, no hashes, no
+# 'unsafe-*': an injected script or style has no way in.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 
 # Lockout after repeated failed logins (django-axes).

@@ -97,9 +97,11 @@ def screenshot(page, screenshot_dir):
 
 
 def run_axe(page) -> list[dict]:
-    """axe-core's violations on the page as it stands (WCAG 2.x A/AA and best practices)."""
+    """axe-core's violations on the page as it stands (WCAG 2.x A/AA and best practices).
+    axe is evaluated through the DevTools protocol, which the page's Content-Security-Policy
+    does not govern (``add_script_tag`` would add an inline <script>, which it refuses)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     return page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -121,3 +123,37 @@ def assert_page_accessible(page) -> None:
 @pytest.fixture
 def assert_accessible():
     return assert_page_accessible
+
+
+CSP_MESSAGE = "Content Security Policy"
+
+
+class CspViolations:
+    """Content-Security-Policy violations a browser context reports: the console errors
+    Chromium logs for each refused script, style, handler or load ("Refused to ... because
+    it violates the following Content Security Policy directive"), and the pages'
+    ``securitypolicyviolation`` events (recorded by an init script, which the policy does
+    not govern)."""
+
+    def __init__(self, context) -> None:
+        self.seen: list[str] = []
+        context.add_init_script(
+            """document.addEventListener("securitypolicyviolation", (e) => {
+                console.error(`Content Security Policy violation: ${e.violatedDirective} `
+                    + `blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+            });"""
+        )
+        context.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        if CSP_MESSAGE in message.text:
+            self.seen.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def assert_none(self) -> None:
+        assert not self.seen, "CSP violations:\n" + "\n".join(self.seen)
+
+
+@pytest.fixture
+def csp_violations(context):
+    """The violations reported in the ``page`` fixture's browser context."""
+    return CspViolations(context)
