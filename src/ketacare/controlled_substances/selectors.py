@@ -208,3 +208,70 @@ def access_count(actor: User, count_id: int) -> InventoryCount:
         raise NotFound("inventory count")
     record_read(actor=actor, target=found, summary="inventory count")
     return found
+
+
+def list_session_ledger(actor: User, session) -> list[LedgerEntry]:
+    """Every ledger movement of one treatment session (its administration, any waste of what
+    was drawn for it), oldest first, for its printed controlled-substance record (one audited
+    read; the session itself was accessed by the caller)."""
+    require_permission(actor, Permission.MANAGE_INVENTORY)
+    entries = list(
+        LedgerEntry.objects.filter(clinic_id=actor.clinic_id, session_id=session.pk)
+        .select_related("container", "created_by", "witness", "patient")
+        .order_by("occurred_at", "id")
+    )
+    record_read(
+        actor=actor,
+        target=session,
+        patient_id=session.patient_id,
+        summary=f"controlled-substance record of the session: {len(entries)} entries",
+    )
+    return entries
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecords:
+    """The controlled-substance records of one clinic day, for the printed forms: the day's
+    administrations, witnessed wastes and other movements, and the counts up to that day."""
+
+    since: datetime
+    until: datetime
+    administrations: list[LedgerEntry]
+    wastes: list[LedgerEntry]
+    other: list[LedgerEntry]
+    counts: list[InventoryCount]
+
+
+def list_day_records(
+    actor: User, *, since: datetime, until: datetime, counts: int = 5
+) -> DayRecords:
+    """The ledger movements with ``since <= occurred_at < until`` and the clinic's latest
+    ``counts`` inventory counts made before ``until`` (one audited read)."""
+    require_permission(actor, Permission.MANAGE_INVENTORY)
+    entries = list(
+        LedgerEntry.objects.filter(
+            clinic_id=actor.clinic_id, occurred_at__gte=since, occurred_at__lt=until
+        )
+        .select_related("container", "created_by", "witness", "patient")
+        .order_by("occurred_at", "id")
+    )
+    latest = list(
+        InventoryCount.objects.filter(clinic_id=actor.clinic_id, counted_at__lt=until)
+        .select_related("created_by", "witness")
+        .prefetch_related("lines__container")
+        .order_by("-counted_at", "-id")[:counts]
+    )
+    record_read(
+        actor=actor,
+        target=("controlled_substances.LedgerEntry", "day records"),
+        summary=f"controlled-substance records {since:%Y-%m-%d}: {len(entries)} entries, "
+        f"{len(latest)} counts",
+    )
+    return DayRecords(
+        since=since,
+        until=until,
+        administrations=[e for e in entries if e.kind == "administer"],
+        wastes=[e for e in entries if e.kind == "waste"],
+        other=[e for e in entries if e.kind not in ("administer", "waste")],
+        counts=latest,
+    )

@@ -29,6 +29,17 @@ urlpatterns = [
     path("sessions/<int:session_id>/cancel/", views.cancel, name="cancel"),
     path("sessions/<int:session_id>/override/", views.override, name="override"),
     path("sessions/<int:session_id>/rems-form/", views.rems_form, name="rems_form"),
+    path("sessions/<int:session_id>/rems-form.pdf", views.rems_form_pdf, name="rems_form_pdf"),
+    path(
+        "sessions/<int:session_id>/controlled-substance-record.pdf",
+        views.controlled_record_pdf,
+        name="controlled_record_pdf",
+    ),
+    path(
+        "board/controlled-substance-records.pdf",
+        views.controlled_day_pdf,
+        name="controlled_day_pdf",
+    ),
     path("patients/<int:patient_id>/courses/new/", views.course_new, name="course_new"),
     path("patients/<int:patient_id>/courses/preview/", views.course_preview, name="course_preview"),
 ]

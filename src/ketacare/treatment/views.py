@@ -27,6 +27,7 @@ from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
 from ketacare.clinical.gates import Override
 from ketacare.clinical.session.corrections import vitals_undo_deadline
 from ketacare.clinical.session.states import SessionState
+from ketacare.controlled_substances import selectors as ledger_selectors
 from ketacare.patients.selectors import access_patient
 from ketacare.protocols.mappers import protocol_for_clinic
 from ketacare.protocols.selectors import get_protocols
@@ -47,8 +48,10 @@ from ketacare.treatment.forms import (
     VitalsForm,
     on_clinic_day,
 )
+from ketacare.treatment.printing import may_print_controlled_records, pdf_links, render_pdf
 from ketacare.web.pages import apply_clinical_error, staff_page
 from ketacare.web.presenters import readable_text, state_label
+from ketacare.web.presenters import when as present_when
 
 S = SessionState
 FLOW = (S.SCHEDULED, S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION, S.DISCHARGED)
@@ -69,6 +72,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "now": now,
         "large": large,
         "board_url": reverse("treatment:board") + ("?display=large" if large else ""),
+        "can_print_controlled": may_print_controlled_records(request.user),
     }
     template = "treatment/board.html#board-body" if request.htmx else "treatment/board.html"
     return render(request, template, context)
@@ -195,6 +199,7 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
         ),
         "superseded": selectors.superseded_vitals(session),
         "quick_error": extra.pop("quick_error", None),
+        "pdf": pdf_links(user, session, esketamine=esketamine),
         "course": session.course,
         "protocol": protocol,
         "policy_problem": problem,
@@ -696,3 +701,150 @@ def rems_form(request: HttpRequest, session_id: int) -> HttpResponse:
         for key, label in _LABELS.items()
     ]
     return render(request, "treatment/rems_form.html", {"form": read, "rows": rows})
+
+
+# --- printable forms (PDF) ---------------------------------------------------------------------
+
+_MEDICATIONS = (
+    ("benzodiazepines", "Benzodiazepines"),
+    ("non_benzodiazepine_sedative_hypnotics", "Non-benzodiazepine sedative hypnotics"),
+    ("psychostimulants", "Psychostimulants"),
+    ("maois", "Monoamine oxidase inhibitors (MAOIs)"),
+    ("opioids", "Opioids"),
+)
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return "☐ Yes  ☐ No (not recorded)"
+    return "☒ Yes  ☐ No" if value else "☐ Yes  ☒ No"
+
+
+def _printed(value: Any, *, missing: bool) -> str:
+    """A REMS answer as the paper form wants it written (the record's ISO values made
+    readable on the clinic's clock; blanks the record lacks marked as missing)."""
+    from datetime import date, datetime
+
+    if missing and value in (None, ""):
+        return "missing: complete before submitting"
+    if isinstance(value, bool) or value is None:
+        return _yes_no(value)
+    if isinstance(value, dict):
+        return f"{value['systolic_mmhg']} / {value['diastolic_mmhg']} mmHg"
+    if isinstance(value, str):
+        try:
+            if "T" in value:
+                return present_when(datetime.fromisoformat(value))
+            return date.fromisoformat(value).strftime("%m/%d/%Y")
+        except ValueError:
+            return readable_text(value)
+    return str(value)
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _printer(request: HttpRequest) -> str:
+    return request.user.get_full_name() or request.user.username
+
+
+@login_required
+@staff_page
+def rems_form_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The session's SPRAVATO REMS Patient Monitoring Form, laid out like the paper form
+    (audited read of the session and the form; the same access as the HTML form)."""
+    form = selectors.access_rems_form(request.user, session_id)
+    session = _session(request, session_id, purpose="REMS monitoring form PDF")
+    now = timezone.now()
+    read = selectors.rems_form_read(form, now)
+    answers = read["data"].get("answers", {})
+    missing = set(read["data"].get("missing", []))
+    shown = {key: _printed(answers.get(key), missing=key in missing) for key in _LABELS}
+    taking = set(answers.get("concomitant_medications") or [])
+    dose = str(answers.get("dose_mg") or "")
+    category = read["data"].get("dose_category")
+    dose_boxes = (
+        ("☒" if category == "56_mg" else "☐")
+        + " 56 mg  "
+        + ("☒" if category == "84_mg" else "☐")
+        + " 84 mg  "
+        + ("☒" if category == "other" else "☐")
+        + " Other"
+        + (f": {dose} mg" if category not in ("56_mg", "84_mg") and dose else "")
+    )
+    duration = read["data"].get("treatment_duration_min")
+    prescriber = session.prescriber_on_site
+    context = {
+        "form": read,
+        "a": shown,
+        "missing": missing,
+        "session": session,
+        "clinic": session.clinic,
+        "medications": [
+            {"label": label, "yes_no": _yes_no(code in taking)} for code, label in _MEDICATIONS
+        ],
+        "dose_boxes": dose_boxes,
+        "duration": f"{duration} minutes" if duration is not None else "missing",
+        "prescriber": (prescriber.get_full_name() or prescriber.username) if prescriber else "—",
+        "adverse_events": list(session.adverse_events.all()),
+        "printed_at": now,
+        "printed_by": _printer(request),
+    }
+    pdf = render_pdf("treatment/pdf/rems_form.html", context)
+    return _pdf_response(pdf, f"rems-monitoring-form-session-{session.pk}.pdf")
+
+
+@login_required
+@staff_page
+def controlled_record_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The session's controlled-substance administration and witnessed-waste record (only
+    for those who keep the ledger; audited)."""
+    require_permission(request.user, Permission.MANAGE_INVENTORY)
+    session = _session(request, session_id, purpose="controlled-substance record PDF")
+    entries = ledger_selectors.list_session_ledger(request.user, session)
+    prescriber = session.prescriber_on_site
+    context = {
+        "session": session,
+        "patient": session.patient,
+        "clinic": session.clinic,
+        "dose": selectors.dose_of(session),
+        "prescriber": (prescriber.get_full_name() or prescriber.username) if prescriber else "—",
+        "administrations": [e for e in entries if e.kind == "administer"],
+        "wastes": [e for e in entries if e.kind == "waste"],
+        "printed_at": timezone.now(),
+        "printed_by": _printer(request),
+    }
+    pdf = render_pdf("treatment/pdf/controlled_session.html", context)
+    return _pdf_response(pdf, f"controlled-substance-record-session-{session.pk}.pdf")
+
+
+@login_required
+@staff_page
+def controlled_day_pdf(request: HttpRequest) -> HttpResponse:
+    """The clinic day's controlled-substance records: administrations, witnessed wastes,
+    other movements and the latest counts (``?date=YYYY-MM-DD``, default today; only for
+    those who keep the ledger; audited)."""
+    from datetime import date, datetime
+
+    require_permission(request.user, Permission.MANAGE_INVENTORY)
+    now = timezone.now()
+    raw = request.GET.get("date", "")
+    try:
+        day = date.fromisoformat(raw) if raw else timezone.localtime(now).date()
+    except ValueError:
+        return HttpResponse("date must be YYYY-MM-DD", status=422, content_type="text/plain")
+    since = timezone.make_aware(datetime(day.year, day.month, day.day))
+    records = ledger_selectors.list_day_records(
+        request.user, since=since, until=since + timedelta(days=1)
+    )
+    context = {
+        "records": records,
+        "clinic": request.user.clinic,
+        "printed_at": now,
+        "printed_by": _printer(request),
+    }
+    pdf = render_pdf("treatment/pdf/controlled_day.html", context)
+    return _pdf_response(pdf, f"controlled-substance-records-{day.isoformat()}.pdf")
