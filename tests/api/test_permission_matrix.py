@@ -212,7 +212,7 @@ def path_ids(
     export_id,
 ):
     """Ids of clinic A records for every path parameter the API uses."""
-    from ketacare.treatment.models import TreatmentSession
+    from ketacare.treatment.models import TreatmentSession, VitalsReading
 
     return {
         "patient_id": patient.pk,
@@ -221,6 +221,10 @@ def path_ids(
         "evaluation_id": evaluation_id,
         "session_id": session_id,
         "course_id": TreatmentSession.objects.get(pk=session_id).course_id,
+        "reading_id": VitalsReading.objects.filter(session_id=session_id)
+        .values_list("pk", flat=True)
+        .first()
+        or 1,
         "discrepancy_id": discrepancy_id,
         "alert_id": alert_id,
         "export_id": export_id,

@@ -41,8 +41,10 @@ from ketacare.treatment.schemas import (
     SafetyAssessmentCreate,
     SafetyAssessmentRead,
     SessionRead,
+    VitalsCorrectionRead,
     VitalsCreate,
     VitalsRead,
+    VitalsSupersedeCreate,
 )
 
 router = Router(tags=["treatment"])
@@ -161,6 +163,41 @@ def record_vitals(request, session_id: RecordId, payload: VitalsCreate):
     # the request's one audit entry is the write's.
     recorded = services.record_vitals(actor=request.user, session=session_id, **payload.dict())
     return Status(201, recorded.reading)
+
+
+@router.post(
+    "/sessions/{session_id}/vitals/repeat",
+    response={201: VitalsRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_SESSION_OBSERVATIONS),
+)
+def record_repeated_vitals(request, session_id: RecordId):
+    """Record the session's last current reading's values again, taken now (the run sheet's
+    "repeat last reading"): the same validation and thresholds as a typed reading; 422
+    `no_reading_to_repeat` when the session has none."""
+    session = _session(request, session_id, purpose="repeat last reading")
+    recorded = services.record_repeated_vitals(actor=request.user, session=session)
+    return Status(201, recorded.reading)
+
+
+@router.post(
+    "/sessions/{session_id}/vitals/{reading_id}/supersede",
+    response={201: VitalsCorrectionRead, **ERROR_RESPONSES},
+    **guard(Permission.RECORD_SESSION_OBSERVATIONS),
+)
+def supersede_vitals(
+    request, session_id: RecordId, reading_id: RecordId, payload: VitalsSupersedeCreate
+):
+    """Take back a mistyped reading: a correction supersedes it (the reading is kept, no
+    gate reads it again). Only its recorder, within a minute of recording it, while the
+    session is in progress; otherwise 422 `undo_window_passed`, `undo_not_recorder`,
+    `reading_already_superseded`, `session_not_in_progress` or `reading_not_found`."""
+    session = _session(request, session_id, purpose="take back a reading")
+    return Status(
+        201,
+        services.supersede_vitals(
+            actor=request.user, session=session, reading_id=reading_id, reason=payload.reason
+        ),
+    )
 
 
 @router.post(

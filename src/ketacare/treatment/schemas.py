@@ -124,6 +124,19 @@ class VitalsRead(Schema):
     alerts: list[dict[str, Any]]
 
 
+class VitalsSupersedeCreate(InputSchema):
+    reason: str = Field(
+        default="Mistyped: taken back within a minute", min_length=1, max_length=200
+    )
+
+
+class VitalsCorrectionRead(Schema):
+    id: int
+    reading_id: int
+    reason: str
+    created_at: datetime
+
+
 class ClearCreate(InputSchema):
     npo_confirmed: bool | None = None
     last_food_at: AwareDatetime | None = None
