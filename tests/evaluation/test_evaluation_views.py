@@ -275,7 +275,9 @@ def test_chart_panel_offers_no_evaluation_or_acknowledgment_links_to_a_therapist
 ):
     client.force_login(therapist)
     body = client.get(f"/patients/{cautioned.patient_id}/").content.decode()
-    assert 'data-verdict="eligible_with_cautions"' in body
+    # Issue 14.2: evaluations are the treatment record (view_treatment), not a therapist's
+    # (this asserted the verdict was shown before the split).
+    assert 'data-verdict="eligible_with_cautions"' not in body
     assert "/acknowledge/" not in body
     assert "/evaluation/new/" not in body
 

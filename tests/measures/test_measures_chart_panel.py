@@ -56,14 +56,15 @@ def test_chart_outcome_follows_the_clinics_phq9_remission_cutoff(
     assert 'data-instrument="phq9" data-status="responding"' in _chart(client, patient)
 
 
-def test_front_desk_sees_open_alerts_without_the_acknowledge_link(
-    client, frontdesk, patient, score_phq9
-):
+def test_front_desk_sees_neither_scores_nor_alerts(client, frontdesk, patient, score_phq9):
+    # Issue 14.2: front desk reads demographics and status, never scale answers (this test
+    # asserted the opposite before the minimum-necessary split of VIEW_PATIENT).
     score_phq9(12, timezone.now() - timedelta(hours=1), item9=1)
     client.force_login(frontdesk)
     body = _chart(client, patient)
-    assert 'data-alert-code="phq9_item9_positive"' in body
-    assert "Review and acknowledge on the alerts page" not in body
+    assert 'data-alert-code="phq9_item9_positive"' not in body
+    assert 'data-instrument="phq9"' not in body
+    assert "Scores, outcomes and maintenance" not in body
 
 
 def _queries(client, patient) -> int:

@@ -238,7 +238,7 @@ def test_safety_assessment_is_audited_and_shown_on_the_session(
     entry = AuditEntry.objects.filter(target_type="treatment.SafetyAssessment").get()
     assert (entry.action, entry.target_id) == ("create", str(row.pk))
     assert entry.patient_id_snapshot == patient.pk
-    read = session_read(access_session(nurse, session.pk), timezone.now())
+    read = session_read(access_session(nurse, session.pk), timezone.now(), actor=nurse)
     assert read["same_day_screening"]["phq9_item9_positive"] is True
     assert [a.pk for a in read["safety_assessments"]] == [row.pk]
     assert any(e["kind"] == "safety_assessment" for e in read["timeline"])

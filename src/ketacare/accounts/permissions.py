@@ -3,6 +3,15 @@
 Only prescribers order courses and doses and override clinical gates, and only while their
 recorded licence is unexpired. Researchers see de-identified data only. A patient reaches
 only their own record, through the portal.
+
+Reading is split by what a job needs (HIPAA's minimum necessary, 45 CFR 164.502(b) and
+164.514(d)): ``VIEW_PATIENT`` opens the record's demographics, appointments, check-in and
+consent status; scale answers and scores (``VIEW_MEASURES``), the care plan and therapy notes
+(``VIEW_CARE_PLAN``), the clinical history (``VIEW_CLINICAL_HISTORY``) and the treatment
+record (evaluations, sessions, doses, REMS forms, PK, recommendation: ``VIEW_TREATMENT``) each
+need their own permission. Front desk holds only the first; a therapist holds what therapy
+needs but not the treatment record. ``docs/roles.md`` is generated from this module
+(``ketacare manage roles_doc``); a test fails when it is stale.
 """
 
 from __future__ import annotations
@@ -14,7 +23,11 @@ from ketacare.accounts.models import Role
 
 
 class Permission(StrEnum):
-    VIEW_PATIENT = "view_patient"
+    VIEW_PATIENT = "view_patient"  # demographics, appointments, check-in and consent status
+    VIEW_CLINICAL_HISTORY = "view_clinical_history"
+    VIEW_MEASURES = "view_measures"
+    VIEW_CARE_PLAN = "view_care_plan"
+    VIEW_TREATMENT = "view_treatment"
     REGISTER_PATIENT = "register_patient"
     EDIT_DEMOGRAPHICS = "edit_demographics"
     RECORD_CLINICAL_HISTORY = "record_clinical_history"  # weights, diagnoses, medication trials
@@ -40,7 +53,70 @@ class Permission(StrEnum):
     USE_PORTAL = "use_portal"
 
 
-_CLINICAL_READ = {Permission.VIEW_PATIENT, Permission.USE_CLINICAL_TOOLS}
+# What each permission lets its holder do: docs/roles.md is generated from this.
+DESCRIPTIONS: dict[Permission, str] = {
+    Permission.VIEW_PATIENT: (
+        "Find a patient and read their demographics, appointments (the clinic-day board), "
+        "check-in state and consent status; the clinic's protocol library and policies"
+    ),
+    Permission.VIEW_CLINICAL_HISTORY: (
+        "Read diagnoses, medicines, antidepressant trials, weights, prior treatments and "
+        "treatment preferences"
+    ),
+    Permission.VIEW_MEASURES: (
+        "Read scale answers and totals (PHQ-9 items, C-SSRS, ...), trajectories, outcome "
+        "status, safety alerts, assessments due and maintenance"
+    ),
+    Permission.VIEW_CARE_PLAN: "Read the care plan, its components and therapy-session notes",
+    Permission.VIEW_TREATMENT: (
+        "Read evaluations, courses, session records (vitals, observations, adverse events), "
+        "doses, REMS forms, the PK curve and the treatment recommendation"
+    ),
+    Permission.REGISTER_PATIENT: "Register a new patient",
+    Permission.EDIT_DEMOGRAPHICS: "Correct a patient's demographics",
+    Permission.RECORD_CLINICAL_HISTORY: (
+        "Record weights, diagnoses, medicines, antidepressant trials, prior treatments and "
+        "preferences"
+    ),
+    Permission.RECORD_EVALUATION: "Record a screening and eligibility evaluation",
+    Permission.RECORD_CONSENT: "Record a patient's consent signature or its withdrawal",
+    Permission.MANAGE_CONSENT_DOCUMENTS: "Publish consent document versions",
+    Permission.ORDER_TREATMENT: "Order courses and doses, enrol in REMS, adopt a recommendation",
+    Permission.OVERRIDE_CLINICAL_GATE: "Override an overridable clinical gate",
+    Permission.CHECK_IN: "Check a patient in for a session, or cancel a scheduled one",
+    Permission.RECORD_SESSION_OBSERVATIONS: (
+        "Record vitals, MOAA/S, CADSS, adverse events and REMS monitoring forms"
+    ),
+    Permission.ADMINISTER_DOSE: "Record a dose given and draw stock for it",
+    Permission.DISCHARGE: "Discharge a patient after observation",
+    Permission.RECORD_ASSESSMENT: (
+        "Record a scale assessment or safety assessment; send a self-report link"
+    ),
+    Permission.MANAGE_PLAN: "Write the care plan and record therapy sessions",
+    Permission.ACKNOWLEDGE_ALERT: "See and acknowledge the clinic's open safety alerts",
+    Permission.MANAGE_INVENTORY: (
+        "Controlled-substance stock: receive, return, correct, count, read the ledger, "
+        "resolve discrepancies"
+    ),
+    Permission.WITNESS_WASTE: "Witness controlled-substance waste",
+    Permission.MANAGE_PROTOCOLS: "Publish protocol versions and clinic policy",
+    Permission.MANAGE_USERS: "List users, revoke their tokens, reset second factors, deactivate",
+    Permission.VIEW_AUDIT: "Read the audit trail",
+    Permission.EXPORT_DEIDENTIFIED: "Export and summarise de-identified research data",
+    Permission.USE_CLINICAL_TOOLS: (
+        "Stateless tools holding no patient data: scale scoring, PK simulation"
+    ),
+    Permission.USE_PORTAL: "The patient's own portal: their self-reports, plan and consents",
+}
+
+# Every clinician reads the record and the history and may use the stateless tools.
+_CLINICAL_READ = {
+    Permission.VIEW_PATIENT,
+    Permission.VIEW_CLINICAL_HISTORY,
+    Permission.VIEW_MEASURES,
+    Permission.VIEW_CARE_PLAN,
+    Permission.USE_CLINICAL_TOOLS,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.PRESCRIBER: frozenset(
@@ -63,11 +139,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_INVENTORY,
             Permission.WITNESS_WASTE,
             Permission.VIEW_AUDIT,
+            Permission.VIEW_TREATMENT,
         }
     ),
     Role.NURSE: frozenset(
         _CLINICAL_READ
         | {
+            Permission.VIEW_TREATMENT,
             Permission.RECORD_CLINICAL_HISTORY,
             Permission.RECORD_CONSENT,
             Permission.CHECK_IN,
@@ -80,6 +158,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.WITNESS_WASTE,
         }
     ),
+    # Therapy needs scores and trajectories, the plan and its own notes, and the diagnoses
+    # and medicines; not the treatment record (doses, sessions, evaluations, PK) nor
+    # anything controlled-substance.
     Role.THERAPIST: frozenset(
         _CLINICAL_READ
         | {
@@ -88,6 +169,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.ACKNOWLEDGE_ALERT,
         }
     ),
+    # Registering and checking in: demographics, appointments, consent status; nothing
+    # clinical.
     Role.FRONT_DESK: frozenset(
         {
             Permission.VIEW_PATIENT,
@@ -96,6 +179,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.CHECK_IN,
         }
     ),
+    # Running the clinic: users, protocols, consent documents, stock, the audit trail; the
+    # record's demographics and consent status, not its clinical content.
     Role.CLINIC_ADMIN: frozenset(
         {
             Permission.VIEW_PATIENT,
@@ -109,6 +194,48 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.RESEARCHER: frozenset({Permission.EXPORT_DEIDENTIFIED, Permission.USE_CLINICAL_TOOLS}),
     Role.PATIENT: frozenset({Permission.USE_PORTAL}),
 }
+
+# Why each role holds what it holds (docs/roles.md).
+ROLE_SUMMARIES: dict[str, str] = {
+    Role.PRESCRIBER: (
+        "Evaluates, orders courses and doses, overrides gates (licence current, recent second "
+        "factor); reads the whole record and the audit trail."
+    ),
+    Role.NURSE: (
+        "Runs the session chair-side (check-in, vitals, dose, observation, discharge), "
+        "records history and assessments, keeps the controlled-substance stock; reads the "
+        "whole record; orders nothing, overrides nothing."
+    ),
+    Role.THERAPIST: (
+        "Therapy and integration: scale scores and trajectories, safety alerts, the care plan "
+        "and its own therapy notes, the diagnoses and medicines. Not the treatment record "
+        "(evaluations, session records, doses, PK, recommendation) nor controlled "
+        "substances; orders nothing, overrides nothing."
+    ),
+    Role.FRONT_DESK: (
+        "Registers patients, corrects demographics, checks in and cancels: demographics, "
+        "appointments, check-in state and consent status only; never scale answers, "
+        "evaluations, doses, session records, notes, PK or recommendations."
+    ),
+    Role.CLINIC_ADMIN: (
+        "Runs the clinic: users, protocols and policies, consent documents, stock, the audit "
+        "trail; the record's demographics and consent status, not its clinical content."
+    ),
+    Role.RESEARCHER: "De-identified exports and summaries only; nothing identified.",
+    Role.PATIENT: "Their own portal only: self-reports, their plan, their consents.",
+}
+
+# What a route or page about one's own sign-in declares (step-up, sign-out, one's own
+# tokens and account page): every signed-in user holds it.
+SIGNED_IN = "signed_in"
+
+
+def holds(user, permission: Permission | str) -> bool:
+    """``has_permission``, with ``SIGNED_IN`` held by every active signed-in user."""
+    if permission == SIGNED_IN:
+        return bool(user is not None and getattr(user, "is_authenticated", False))
+    return has_permission(user, Permission(permission))
+
 
 # Permissions that act on a licence: refused when the prescriber's licence has lapsed.
 LICENSED_PERMISSIONS = frozenset({Permission.ORDER_TREATMENT, Permission.OVERRIDE_CLINICAL_GATE})

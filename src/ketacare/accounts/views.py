@@ -18,9 +18,10 @@ from django.views.decorators.http import require_http_methods
 from ketacare.accounts import second_factor as sf
 from ketacare.accounts.lockout import is_locked_out, locked_out_response
 from ketacare.accounts.middleware import ENROL, VERIFY, mark_session_verified, session_state
+from ketacare.accounts.permissions import SIGNED_IN, Permission
 from ketacare.accounts.qr import qr_svg
 from ketacare.clinical.errors import InvalidClinicalInput
-from ketacare.web.pages import staff_page
+from ketacare.web.pages import requires, staff_page
 
 
 def _next(request: HttpRequest) -> str:
@@ -105,6 +106,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@requires(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest) -> HttpResponse:
     """Step-up: confirm with a fresh code before an override, a waste witness or a count
@@ -135,6 +137,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@requires(SIGNED_IN)
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own page: second factor, recovery codes, API tokens."""
@@ -163,6 +166,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires(SIGNED_IN)
 @require_http_methods(["POST"])
 def revoke_own_token(request: HttpRequest, token_id: int) -> HttpResponse:
     from ketacare.access import NotFound
@@ -181,6 +185,7 @@ def revoke_own_token(request: HttpRequest, token_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @staff_page
+@requires(Permission.MANAGE_USERS)
 @require_http_methods(["GET", "POST"])
 def users(request: HttpRequest) -> HttpResponse:
     """Clinic admin: the clinic's logins; reset a lost second factor, revoke tokens,

@@ -21,7 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from ketacare.accounts.middleware import PENDING_STATES, session_state
 from ketacare.accounts.models import ApiToken
-from ketacare.accounts.permissions import Permission, require_permission
+from ketacare.accounts.permissions import SIGNED_IN, Permission, require_permission
 from ketacare.accounts.second_factor import Freshness, current_freshness, set_freshness
 from ketacare.accounts.services import token_for_bearer
 
@@ -86,8 +86,8 @@ def guard(permission: Permission) -> dict[str, Any]:
 
 
 # Routes any signed-in user may call about their own sign-in (step-up, sign-out): published
-# as this pseudo-permission so the permission matrix still sees every route declared.
-SIGNED_IN = "signed_in"
+# as this pseudo-permission (accounts.permissions.SIGNED_IN) so the permission matrix still
+# sees every route declared.
 
 
 def signed_in() -> dict[str, Any]:

@@ -9,6 +9,9 @@ from ketacare.accounts.permissions import Permission, has_permission
 from ketacare.audit.selectors import audit_page_for_patient
 from ketacare.web.chart import ChartPanel
 
+# The chart shows this panel only to a user holding it (web.views.patient_chart).
+PANEL_PERMISSION = Permission.VIEW_AUDIT
+
 
 def chart_panels(request, patient) -> list[ChartPanel]:
     if not has_permission(request.user, Permission.VIEW_AUDIT):

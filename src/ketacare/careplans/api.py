@@ -31,7 +31,7 @@ def _component_input(item: PlanComponentCreate) -> services.ComponentInput:
 @router.get(
     "/patients/{patient_id}/plan",
     response={200: CarePlanRead, **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_CARE_PLAN),
 )
 def get_plan(request, patient_id: RecordId):
     """The patient's current treatment plan: goals and components (ketamine course,

@@ -11,6 +11,9 @@ from ketacare.careplans import selectors
 from ketacare.treatment.selectors import list_dose_events
 from ketacare.web.chart import ChartPanel
 
+# The chart shows this panel only to a user holding it (web.views.patient_chart).
+PANEL_PERMISSION = Permission.VIEW_CARE_PLAN
+
 
 def chart_panels(request, patient) -> list[ChartPanel]:
     plan = selectors.find_current_plan(request.user, patient)

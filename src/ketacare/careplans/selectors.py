@@ -41,7 +41,7 @@ def _current_plan(patient_id: int) -> CarePlan | None:
 
 def access_plan(actor: User, patient_id: int) -> CarePlan:
     """The patient's current plan version with its components and owners."""
-    require_permission(actor, Permission.VIEW_PATIENT)
+    require_permission(actor, Permission.VIEW_CARE_PLAN)
     exists = Patient.objects.filter(pk=patient_id).filter(clinic_id=actor.clinic_id).exists()
     if not exists:
         raise NotFound("patient")
@@ -54,7 +54,7 @@ def access_plan(actor: User, patient_id: int) -> CarePlan:
 
 def find_current_plan(actor: User, patient: Patient) -> CarePlan | None:
     """The current plan of a patient the caller already accessed, or ``None`` (audited)."""
-    require_permission(actor, Permission.VIEW_PATIENT)
+    require_permission(actor, Permission.VIEW_CARE_PLAN)
     if patient.clinic_id != actor.clinic_id:
         raise NotFound("patient")
     plan = _current_plan(patient.pk)
@@ -64,7 +64,7 @@ def find_current_plan(actor: User, patient: Patient) -> CarePlan | None:
 
 
 def access_component(actor: User, component_id: int) -> PlanComponent:
-    require_permission(actor, Permission.VIEW_PATIENT)
+    require_permission(actor, Permission.VIEW_CARE_PLAN)
     component = (
         PlanComponent.objects.filter(pk=component_id)
         .filter(clinic_id=actor.clinic_id)

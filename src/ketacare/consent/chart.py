@@ -26,6 +26,10 @@ STATUS_LABEL = {
 }
 
 
+# The chart shows this panel only to a user holding it (web.views.patient_chart).
+PANEL_PERMISSION = Permission.VIEW_PATIENT
+
+
 def chart_panels(request, patient) -> list[ChartPanel]:
     consents = patient_consents(patient, as_of=timezone.now())
     statuses = [

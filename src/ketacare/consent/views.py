@@ -20,7 +20,7 @@ from ketacare.consent import selectors, services
 from ketacare.consent.forms import ConsentVersionForm, SignForm, WithdrawForm
 from ketacare.consent.models import ConsentDocument, ConsentDocumentVersion, ConsentRoute
 from ketacare.patients.selectors import access_patient
-from ketacare.web.pages import apply_clinical_error, staff_page
+from ketacare.web.pages import apply_clinical_error, requires, staff_page
 
 # Service error codes that name one field of the page's form.
 _FIELD_OF_CODE = {
@@ -67,6 +67,7 @@ def _in_force(
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_CONSENT)
 def sign(request: HttpRequest, patient_id: int) -> HttpResponse:
     require_permission(request.user, Permission.RECORD_CONSENT)
     patient = access_patient(request.user, patient_id, purpose="consent signing page")
@@ -115,6 +116,7 @@ def sign(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_PATIENT)
 def detail(request: HttpRequest, consent_id: int) -> HttpResponse:
     signature = selectors.access_consent(request.user, consent_id, purpose="consent page")
     return render(
@@ -130,6 +132,7 @@ def detail(request: HttpRequest, consent_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_CONSENT)
 def withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
     """Two steps: the reason, then a confirmation that repeats it; only the confirmed POST
     records the withdrawal."""
@@ -165,6 +168,7 @@ def withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_CONSENT_DOCUMENTS)
 def documents(request: HttpRequest) -> HttpResponse:
     """Clinic admins: every route's consent document with its versions, and a form to
     publish the next version."""

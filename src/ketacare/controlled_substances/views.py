@@ -27,7 +27,7 @@ from ketacare.controlled_substances.forms import (
     ReceiveForm,
     WasteForm,
 )
-from ketacare.web.pages import apply_clinical_error, staff_page
+from ketacare.web.pages import apply_clinical_error, requires, staff_page
 
 # How far ahead the inventory page flags a lot as expiring soon: a display choice for
 # ordering and rotation (no regulation sets it), not a clinical rule.
@@ -83,6 +83,7 @@ def _submit(request: HttpRequest, form, template: str, context: dict[str, Any], 
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_INVENTORY)
 def inventory(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
@@ -113,6 +114,7 @@ def _day_bound(day, end: bool) -> datetime:
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_INVENTORY)
 def ledger(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, Permission.MANAGE_INVENTORY)
     filters = {k: v for k, v in request.GET.items() if k != "page"}
@@ -158,6 +160,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_INVENTORY)
 def receive(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, Permission.MANAGE_INVENTORY)
 
@@ -172,6 +175,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.WITNESS_WASTE)
 def waste(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, Permission.WITNESS_WASTE)
     drawn = [b for b in selectors.list_balances(request.user) if b.drawn_ml > 0]
@@ -191,6 +195,7 @@ def waste(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_INVENTORY)
 def count(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, Permission.MANAGE_INVENTORY)
     balances = selectors.list_balances(request.user)
@@ -234,6 +239,7 @@ def count(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_INVENTORY)
 def discrepancy(request: HttpRequest, discrepancy_id: int) -> HttpResponse:
     found = selectors.access_discrepancy(request.user, discrepancy_id)
     which = request.POST.get("action") if request.method == "POST" else None

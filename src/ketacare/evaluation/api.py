@@ -40,7 +40,7 @@ def record_evaluation(request, patient_id: RecordId, payload: EvaluationCreate):
 @router.get(
     "/patients/{patient_id}/evaluations/latest",
     response={200: EvaluationRead, **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_TREATMENT),
 )
 def latest_evaluation(request, patient_id: RecordId):
     """The patient's latest evaluation (the one course ordering checks); 404 if none."""

@@ -71,6 +71,10 @@ def preview_context(result: EligibilityVerdict) -> dict[str, Any]:
     )
 
 
+# The chart shows this panel only to a user holding it (web.views.patient_chart).
+PANEL_PERMISSION = Permission.VIEW_TREATMENT
+
+
 def chart_panels(request, patient) -> list[ChartPanel]:
     evaluation = latest_evaluation(patient)
     outstanding = outstanding_acknowledgments(evaluation) if evaluation else ()

@@ -111,7 +111,9 @@ def outstanding_acknowledgments(evaluation: Evaluation) -> tuple[str, ...]:
 
 
 def access_latest_evaluation(actor: User, patient_id: int) -> Evaluation:
-    patient = access_patient(actor, patient_id, purpose="latest evaluation")
+    patient = access_patient(
+        actor, patient_id, purpose="latest evaluation", permission=Permission.VIEW_TREATMENT
+    )
     evaluation = latest_evaluation(patient)
     if evaluation is None:
         raise NotFound("evaluation")
@@ -121,7 +123,7 @@ def access_latest_evaluation(actor: User, patient_id: int) -> Evaluation:
 def access_evaluation(
     actor: User, evaluation_id: int, *, purpose: str = "evaluation"
 ) -> Evaluation:
-    require_permission(actor, Permission.VIEW_PATIENT)
+    require_permission(actor, Permission.VIEW_TREATMENT)
     evaluation = (
         Evaluation.objects.filter(pk=evaluation_id)
         .filter(clinic_id=actor.clinic_id)

@@ -18,7 +18,7 @@ from ketacare.evaluation import selectors, services
 from ketacare.evaluation.chart import preview_context, verdict_context
 from ketacare.evaluation.forms import AcknowledgmentForm, EvaluationForm
 from ketacare.patients.selectors import access_patient
-from ketacare.web.pages import apply_clinical_error, staff_page
+from ketacare.web.pages import apply_clinical_error, requires, staff_page
 
 # Core and service error codes that name one question of the form.
 _FIELD_OF_CODE = {
@@ -85,6 +85,7 @@ def _preview_state(request: HttpRequest, patient, form: EvaluationForm) -> dict:
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_EVALUATION)
 def evaluation_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     require_permission(request.user, Permission.RECORD_EVALUATION)
     patient = access_patient(request.user, patient_id, purpose="evaluation page")
@@ -103,6 +104,7 @@ def evaluation_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_EVALUATION)
 @require_POST
 def evaluation_preview(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The verdict for the answers so far, from the core; nothing is saved."""
@@ -116,6 +118,7 @@ def evaluation_preview(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.OVERRIDE_CLINICAL_GATE)
 def acknowledge(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     require_permission(request.user, Permission.OVERRIDE_CLINICAL_GATE)
     evaluation = selectors.access_evaluation(

@@ -31,7 +31,7 @@ router = Router(tags=["recommendations"])
 @router.get(
     "/patients/{patient_id}/recommendation",
     response={200: RecommendationRead, **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_TREATMENT),
 )
 def get_recommendation(request, patient_id: RecordId):
     """Ranked treatment options (esketamine, IV/IM ketamine, ECT, rTMS) with suitability,
@@ -72,7 +72,7 @@ def record_choice(request, patient_id: RecordId, payload: TreatmentChoiceCreate)
 @router.get(
     "/patients/{patient_id}/prior-treatments",
     response={200: list[PriorTreatmentRead], **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_CLINICAL_HISTORY),
 )
 def get_prior_treatments(request, patient_id: RecordId):
     """Ketamine, esketamine, ECT and rTMS courses given elsewhere, as recorded from the
@@ -100,7 +100,7 @@ def record_prior_treatment(request, patient_id: RecordId, payload: PriorTreatmen
 @router.get(
     "/patients/{patient_id}/treatment-preferences",
     response={200: TreatmentPreferenceRead, **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_CLINICAL_HISTORY),
 )
 def get_treatment_preferences(request, patient_id: RecordId):
     """The patient's latest stated preferences (404 when none was recorded)."""

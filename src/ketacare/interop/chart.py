@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from ketacare.accounts.permissions import Permission
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.interop.presenters import recommendation_dict
 from ketacare.interop.selectors import recommendation_for
 from ketacare.web.chart import ChartPanel
+
+# The chart shows this panel only to a user holding it (web.views.patient_chart).
+PANEL_PERMISSION = Permission.VIEW_TREATMENT
 
 
 def chart_panels(request, patient) -> list[ChartPanel]:

@@ -35,7 +35,9 @@ def access_recommendation(
 ) -> tuple[Patient, Recommendation]:
     """The patient (permission, clinic and read audit via ``access_patient``) and the
     engine's recommendation for them now."""
-    patient = access_patient(actor, patient_id, purpose="treatment recommendation")
+    patient = access_patient(
+        actor, patient_id, purpose="treatment recommendation", permission=Permission.VIEW_TREATMENT
+    )
     return patient, recommendation_for(patient, as_of=as_of)
 
 
@@ -50,13 +52,20 @@ def list_treatment_choices(patient: Patient) -> list[TreatmentChoice]:
 def list_prior_treatments(
     actor: User, patient_id: int
 ) -> tuple[Patient, list[PriorTreatmentReport]]:
-    patient = access_patient(actor, patient_id, purpose="prior treatments")
+    patient = access_patient(
+        actor, patient_id, purpose="prior treatments", permission=Permission.VIEW_CLINICAL_HISTORY
+    )
     rows = PriorTreatmentReport.objects.filter(patient=patient).order_by("created_at", "id")
     return patient, list(rows)
 
 
 def access_treatment_preferences(actor: User, patient_id: int) -> TreatmentPreference:
-    patient = access_patient(actor, patient_id, purpose="treatment preferences")
+    patient = access_patient(
+        actor,
+        patient_id,
+        purpose="treatment preferences",
+        permission=Permission.VIEW_CLINICAL_HISTORY,
+    )
     row = latest_preference(patient)
     if row is None:
         raise NotFound("treatment preferences")

@@ -77,7 +77,7 @@ def record_assessment(request, patient_id: RecordId, payload: AssessmentCreate):
 @router.get(
     "/patients/{patient_id}/assessments",
     response={200: list[AssessmentRead], **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_MEASURES),
 )
 def list_assessments(request, patient_id: RecordId):
     """Every stored assessment of the patient, oldest first, with all answers."""
@@ -87,7 +87,7 @@ def list_assessments(request, patient_id: RecordId):
 @router.get(
     "/patients/{patient_id}/assessments/due",
     response={200: list[DueAssessmentRead], **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_MEASURES),
 )
 def list_assessments_due(request, patient_id: RecordId):
     """Assessments due now under the clinic's schedule (baseline, before today's session, 24 h
@@ -98,7 +98,7 @@ def list_assessments_due(request, patient_id: RecordId):
 @router.get(
     "/patients/{patient_id}/outcomes",
     response={200: OutcomesRead, **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_MEASURES),
 )
 def get_outcomes(request, patient_id: RecordId):
     """Per depression scale: baseline, latest score, percent change, status (responding,
@@ -109,7 +109,7 @@ def get_outcomes(request, patient_id: RecordId):
 @router.get(
     "/patients/{patient_id}/maintenance",
     response={200: MaintenanceRead, **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_MEASURES),
 )
 def get_maintenance(request, patient_id: RecordId):
     """The recommended next maintenance dose date from the patient's own durability of
@@ -120,7 +120,7 @@ def get_maintenance(request, patient_id: RecordId):
 @router.get(
     "/maintenance/due",
     response={200: list[MaintenanceRead], **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_MEASURES),
 )
 def list_maintenance_due(request):
     """Patients whose recommended maintenance date has come, or whose durability of benefit

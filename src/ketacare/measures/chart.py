@@ -32,6 +32,10 @@ _STATUS_LABEL = {
 }
 
 
+# The chart shows this panel only to a user holding it (web.views.patient_chart).
+PANEL_PERMISSION = Permission.VIEW_MEASURES
+
+
 def chart_panels(request, patient) -> list[ChartPanel]:
     now = timezone.now()
     row = get_active_clinic_policy(patient.clinic_id)  # read once for the whole panel

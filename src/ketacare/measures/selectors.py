@@ -69,7 +69,7 @@ _OPEN_SESSION_STATES = ("scheduled", "checked_in", "cleared", "dosing", "observa
 
 
 def _patient(actor: User, patient_id: int, purpose: str) -> Patient:
-    require_permission(actor, Permission.VIEW_PATIENT)
+    require_permission(actor, Permission.VIEW_MEASURES)
     patient = (
         Patient.objects.filter(pk=patient_id)
         .filter(clinic_id=actor.clinic_id)
@@ -381,7 +381,7 @@ def list_patients_due_for_maintenance(
 ) -> list[MaintenanceView]:
     """Patients whose recommended maintenance date has been reached, or whose durability is
     shortening, soonest first. Audited once for the list."""
-    require_permission(actor, Permission.VIEW_PATIENT)
+    require_permission(actor, Permission.VIEW_MEASURES)
     now = as_of or timezone.now()
     dosed = (
         DoseAdministration.objects.filter(clinic_id=actor.clinic_id)

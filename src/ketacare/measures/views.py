@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from ketacare.accounts.permissions import Permission
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.measures import selectors, services
-from ketacare.web.pages import staff_page
+from ketacare.web.pages import requires, staff_page
 
 
 def _render_list(request: HttpRequest, errors: dict[int, dict[str, str]], status: int = 200):
@@ -21,12 +22,14 @@ def _render_list(request: HttpRequest, errors: dict[int, dict[str, str]], status
 
 @login_required
 @staff_page
+@requires(Permission.ACKNOWLEDGE_ALERT)
 def alert_list(request: HttpRequest) -> HttpResponse:
     return _render_list(request, {})
 
 
 @login_required
 @staff_page
+@requires(Permission.ACKNOWLEDGE_ALERT)
 @require_POST
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = selectors.access_alert(request.user, alert_id)

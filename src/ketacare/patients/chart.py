@@ -5,9 +5,25 @@ from ketacare.patients.models import Diagnosis
 from ketacare.patients.selectors import current_medications, current_trials, recent_weights
 from ketacare.web.chart import ChartPanel
 
+# The chart shows this panel only to a user holding it (web.views.patient_chart).
+PANEL_PERMISSION = Permission.VIEW_PATIENT
+
 
 def chart_panels(request, patient) -> list[ChartPanel]:
     current = {"superseded_by__isnull": True, "patient": patient}
+    if not has_permission(request.user, Permission.VIEW_CLINICAL_HISTORY):
+        return [  # demographics only (front desk, clinic admin)
+            ChartPanel(
+                key="summary",
+                title="Summary",
+                template="patients/chart_summary.html",
+                order=0,
+                context={
+                    "history": False,
+                    "can_edit": has_permission(request.user, Permission.EDIT_DEMOGRAPHICS),
+                },
+            )
+        ]
     return [
         ChartPanel(
             key="summary",
@@ -15,6 +31,7 @@ def chart_panels(request, patient) -> list[ChartPanel]:
             template="patients/chart_summary.html",
             order=0,
             context={
+                "history": True,
                 "weights": recent_weights(patient),
                 "diagnoses": list(Diagnosis.objects.filter(**current).order_by("-id")),
                 "medications": current_medications(patient),

@@ -14,8 +14,16 @@ from ketacare.patients.models import Medication, MedicationTrial, Patient, Weigh
 from ketacare.read_scope import shared_read
 
 
-def access_patient(actor: User, patient_id: int, *, purpose: str = "chart") -> Patient:
-    require_permission(actor, Permission.VIEW_PATIENT)
+def access_patient(
+    actor: User,
+    patient_id: int,
+    *,
+    purpose: str = "chart",
+    permission: Permission = Permission.VIEW_PATIENT,
+) -> Patient:
+    """The patient for a read that needs ``permission`` (``VIEW_PATIENT``: demographics and
+    status; a clinical read names its own, e.g. ``VIEW_MEASURES``)."""
+    require_permission(actor, permission)
     patient = (
         Patient.objects.filter(pk=patient_id)
         .filter(clinic_id=actor.clinic_id)

@@ -10,13 +10,14 @@ from ketacare.accounts.permissions import Permission, has_permission
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.patients import selectors, services
 from ketacare.patients.forms import PatientForm
-from ketacare.web.pages import apply_clinical_error, staff_page
+from ketacare.web.pages import apply_clinical_error, requires, staff_page
 
 PAGE_SIZE = 25
 
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_PATIENT)
 def patient_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "")[:100]
     try:
@@ -40,6 +41,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.REGISTER_PATIENT)
 def patient_register(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -55,6 +57,7 @@ def patient_register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.EDIT_DEMOGRAPHICS)
 def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = selectors.access_patient(request.user, patient_id, purpose="edit page")
     initial = {f: getattr(patient, f) for f in services.DEMOGRAPHIC_FIELDS if f != "status"}

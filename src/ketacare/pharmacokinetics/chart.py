@@ -97,6 +97,10 @@ def _reference_dose(weight_kg: Decimal) -> tuple[dict[str, Any], str]:
     return params, label
 
 
+# The chart shows this panel only to a user holding it (web.views.patient_chart).
+PANEL_PERMISSION = Permission.VIEW_TREATMENT
+
+
 def chart_panels(request, patient) -> list[ChartPanel]:
     if not has_permission(request.user, Permission.USE_CLINICAL_TOOLS):
         return []

@@ -10,10 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ketacare.accounts.permissions import Permission
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.clinical.pk import ReferenceRegimen
 from ketacare.pharmacokinetics import simulations
-from ketacare.web.pages import staff_page
+from ketacare.web.pages import requires, staff_page
 
 HORIZON_MIN = 24 * 60  # summaries over the first 24 h
 PLOT_MIN = 6 * 60  # the curve shows the first 6 h
@@ -105,6 +106,7 @@ def curve_context(actor, params: dict[str, float | str]) -> dict:
 
 @login_required
 @staff_page
+@requires(Permission.USE_CLINICAL_TOOLS)
 def preview(request: HttpRequest) -> HttpResponse:
     try:
         params = {

@@ -12,14 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ketacare.access import NotFound
-from ketacare.accounts.permissions import PermissionDenied
+from ketacare.accounts.permissions import Permission, PermissionDenied
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.measures.selectors import portal_link_for_token
 from ketacare.measures.services import PortalLinkGone, record_self_report, redeem_portal_link
 from ketacare.portal import selectors
 from ketacare.portal.forms import ActivationForm, SelfReportForm
 from ketacare.portal.services import activate_portal_login
-from ketacare.web.pages import apply_clinical_error
+from ketacare.web.pages import apply_clinical_error, requires
 
 
 def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -46,12 +46,14 @@ def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 @portal_page
+@requires(Permission.USE_PORTAL)
 def home(request: HttpRequest) -> HttpResponse:
     data = selectors.portal_home(request.user)
     return render(request, "portal/home.html", {"home": data, "patient": data.patient})
 
 
 @portal_page
+@requires(Permission.USE_PORTAL)
 def self_report(request: HttpRequest, instrument: str) -> HttpResponse:
     spec = selectors.portal_instrument(instrument)
     if spec is None:
@@ -77,18 +79,21 @@ def self_report(request: HttpRequest, instrument: str) -> HttpResponse:
 
 
 @portal_page
+@requires(Permission.USE_PORTAL)
 def plan(request: HttpRequest) -> HttpResponse:
     patient, current = selectors.own_plan(request.user)
     return render(request, "portal/plan.html", {"patient": patient, "plan": current})
 
 
 @portal_page
+@requires(Permission.USE_PORTAL)
 def consents(request: HttpRequest) -> HttpResponse:
     patient, documents = selectors.own_consent_documents(request.user)
     return render(request, "portal/consents.html", {"patient": patient, "documents": documents})
 
 
 @portal_page
+@requires(Permission.USE_PORTAL)
 def learn(request: HttpRequest) -> HttpResponse:
     patient = selectors.access_own_patient(request.user)
     return render(

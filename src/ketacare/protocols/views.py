@@ -22,7 +22,7 @@ from ketacare.protocols.forms import ClinicPolicyForm, ProtocolVersionForm
 from ketacare.protocols.mappers import OBSERVATION_KEYS, outcome_values
 from ketacare.protocols.models import ProtocolVersion
 from ketacare.protocols.schemas import ClinicPolicyCreate
-from ketacare.web.pages import apply_clinical_error, staff_page
+from ketacare.web.pages import apply_clinical_error, requires, staff_page
 
 
 def _observation(row: ProtocolVersion, policy: dict[str, Any] | None) -> tuple[Any, str]:
@@ -38,6 +38,7 @@ def _observation(row: ProtocolVersion, policy: dict[str, Any] | None) -> tuple[A
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_PROTOCOLS)
 def library(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, Permission.MANAGE_PROTOCOLS)
     rows = selectors.get_protocols(request.user, include_inactive=True)
@@ -61,6 +62,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_PROTOCOLS)
 def new_version(request: HttpRequest, code: str) -> HttpResponse:
     require_permission(request.user, Permission.MANAGE_PROTOCOLS)
     current = next((r for r in selectors.get_protocols(request.user) if r.code == code), None)
@@ -88,6 +90,7 @@ def new_version(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_PROTOCOLS)
 def clinic_policy(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, Permission.MANAGE_PROTOCOLS)
     current = selectors.get_clinic_policy(request.user)

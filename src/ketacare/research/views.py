@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ketacare.accounts.permissions import Permission
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.research import presenters, selectors, services
 from ketacare.research.forms import CohortForm
-from ketacare.web.pages import apply_clinical_error, staff_page
+from ketacare.web.pages import apply_clinical_error, requires, staff_page
 
 
 def _page(request: HttpRequest, form: CohortForm, status: int = 200, **extra) -> HttpResponse:
@@ -39,12 +40,14 @@ def _page(request: HttpRequest, form: CohortForm, status: int = 200, **extra) ->
 
 @login_required
 @staff_page
+@requires(Permission.EXPORT_DEIDENTIFIED)
 def home(request: HttpRequest) -> HttpResponse:
     return _page(request, CohortForm(request.GET))
 
 
 @login_required
 @staff_page
+@requires(Permission.EXPORT_DEIDENTIFIED)
 @require_POST
 def create_export(request: HttpRequest) -> HttpResponse:
     form = CohortForm(request.POST)
@@ -61,6 +64,7 @@ def create_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.EXPORT_DEIDENTIFIED)
 def download(request: HttpRequest, export_id: int) -> HttpResponse:
     export, data = selectors.read_export_file(request.user, export_id)
     response = HttpResponse(data, content_type="application/zip")

@@ -17,12 +17,12 @@ from oauthlib.oauth2.rfc6749.errors import CustomOAuth2Error
 
 from ketacare.access import NotFound
 from ketacare.accounts.models import Role
-from ketacare.accounts.permissions import PermissionDenied
+from ketacare.accounts.permissions import Permission, PermissionDenied
 from ketacare.patients.selectors import access_patient, list_patients
 from ketacare.smart import selectors, services
 from ketacare.smart.forms import SmartAllowForm
 from ketacare.smart.scopes import describe, resource_scope
-from ketacare.web.pages import staff_page
+from ketacare.web.pages import requires, staff_page
 
 # SMART App Launch 2.x, "Conformance": what this server does, as capability codes.
 CAPABILITIES = [
@@ -240,6 +240,7 @@ class SmartAuthorizeView(AuthorizationView):
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_PATIENT)  # the app's scopes are narrowed to the user's role
 @require_GET
 def launch_page(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The SMART apps a clinician can open from this patient's chart."""
@@ -251,6 +252,7 @@ def launch_page(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_PATIENT)
 @require_http_methods(["POST"])
 def launch_app(request: HttpRequest, patient_id: int, application_id: int) -> HttpResponse:
     url = services.start_ehr_launch(

@@ -62,6 +62,7 @@ def _read(request, session_id: int) -> dict:
     return selectors.session_read(
         selectors.access_session(request.user, session_id, purpose="session after step"),
         timezone.now(),
+        actor=request.user,
     )
 
 
@@ -117,8 +118,10 @@ def record_efficacy_review(request, course_id: RecordId, payload: EfficacyReview
 )
 def get_session(request, session_id: RecordId):
     """The session: state, the legal next steps, what blocks the next step now, vital-sign
-    checks due since the dose, and the timeline of everything recorded."""
-    return selectors.session_read(_session(request, session_id), timezone.now())
+    checks due since the dose, and the timeline of everything recorded. A caller without
+    `view_treatment` (front desk) gets the appointment only (`view` is `appointment`: time,
+    chair, state, next steps; every record empty)."""
+    return selectors.session_read(_session(request, session_id), timezone.now(), actor=request.user)
 
 
 @router.post(
@@ -318,7 +321,7 @@ def override_gate(request, session_id: RecordId, payload: OverrideIn):
 @router.get(
     "/sessions/{session_id}/rems-form",
     response={200: RemsFormRead, **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_TREATMENT),
 )
 def get_rems_form(request, session_id: RecordId):
     """The session's SPRAVATO REMS Patient Monitoring Form data set (`data.complete`,
@@ -364,7 +367,7 @@ def mark_rems_form_submitted(request, session_id: RecordId, payload: RemsSubmitt
 @router.get(
     "/rems-forms/pending",
     response={200: list[PendingRemsFormRead], **ERROR_RESPONSES},
-    **guard(Permission.VIEW_PATIENT),
+    **guard(Permission.VIEW_TREATMENT),
 )
 def pending_rems_forms(request):
     """The clinic's REMS monitoring forms not yet marked submitted, oldest deadline first:

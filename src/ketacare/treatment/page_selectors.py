@@ -241,6 +241,9 @@ class Board:
     can_see_alerts: bool
     rems_forms: list[PendingRemsForm]
     assessments_due: list[tuple[Patient, list[Any]]]
+    # False for front desk: appointments and check-in state only (no timers, vitals checks,
+    # assessments due or REMS paperwork: those need VIEW_TREATMENT).
+    clinical: bool = True
 
     @property
     def chairs(self) -> list[tuple[str, list[BoardRow]]]:
@@ -277,8 +280,10 @@ def _next_step(session: TreatmentSession, pre_dose_vitals: bool, pre_dose_moaas:
 def clinic_day_board(actor: User, now: datetime) -> Board:
     """Today's sessions (and any still in progress) with what is due next, the observation
     timers, open safety alerts, assessments due and pending REMS forms. A fixed number of
-    queries whatever the clinic's size; one read audit entry for the list."""
+    queries whatever the clinic's size; one read audit entry for the list. Without
+    ``VIEW_TREATMENT`` (front desk) the board is the day's appointments and their states."""
     require_permission(actor, Permission.VIEW_PATIENT)
+    clinical = has_permission(actor, Permission.VIEW_TREATMENT)
     day_start = start_of_clinic_day(now)
     sessions = list(
         TreatmentSession.objects.filter(clinic_id=actor.clinic_id)
@@ -317,7 +322,7 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
         alerts_by_patient[alert.patient_id].append(alert)
     # One read entry for everything this request shows: sessions, pending REMS forms and
     # open safety alerts.
-    rems_forms = pending_rems_forms(actor.clinic_id, now)
+    rems_forms = pending_rems_forms(actor.clinic_id, now) if clinical else []
     shown = f"{len(sessions)} sessions, {len(rems_forms)} pending REMS forms"
     if can_see_alerts:
         shown += f", {len(alerts)} open safety alerts"
@@ -327,8 +332,10 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
         summary=f"clinic-day board: {shown}",
     )
     rems_by_session = {f.session_id: f for f in rems_forms}
-    due_by_patient = _assessments_due_for(
-        actor.clinic_id, [s.patient for s in sessions], sessions, now
+    due_by_patient = (
+        _assessments_due_for(actor.clinic_id, [s.patient for s in sessions], sessions, now)
+        if clinical
+        else {}
     )
     rows = []
     for session in sessions:
@@ -344,9 +351,9 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
             alerts=alerts_by_patient.get(session.patient_id, []),
             assessments_due=due_by_patient.get(session.patient_id, []),
             rems_pending=rems_by_session.get(session.pk),
-            problem=problem,
+            problem=problem if clinical else None,
         )
-        if session.state in (S.DOSING, S.OBSERVATION):
+        if clinical and session.state in (S.DOSING, S.OBSERVATION):
             due = checks_due(protocol, policy, dose, taken_at[session.pk], now)
             if due is not None:
                 row.next_check = due.next_due
@@ -363,6 +370,7 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
         assessments_due=[
             (patients[pid], due) for pid, due in sorted(due_by_patient.items()) if due
         ],
+        clinical=clinical,
     )
 
 

@@ -45,7 +45,7 @@ class PdfLink:
 def pdf_links(user: Any, session: Any, *, esketamine: bool) -> list[PdfLink]:
     """The printable forms of a session this person may download (the run sheet's links)."""
     links = []
-    if esketamine and has_permission(user, Permission.VIEW_PATIENT):
+    if esketamine and has_permission(user, Permission.VIEW_TREATMENT):
         from ketacare.treatment.models import RemsForm
 
         if RemsForm.objects.filter(session_id=session.pk).exists():

@@ -277,6 +277,8 @@ class TimelineEntry(Schema):
 
 
 class SessionRead(Schema):
+    # "full", or "appointment" for a caller without view_treatment (records left empty)
+    view: Literal["full", "appointment"] = "full"
     id: int
     course_id: int
     patient_id: int

@@ -1,6 +1,11 @@
 """Reads of courses, sessions and their records. ``access_session`` is the only way a view or
 handler gets a session: permission, the actor's clinic, the same ``NotFound`` for absent and
-not-yours, and a read audit entry. ``list_dose_events`` serves the outcomes engine."""
+not-yours, and a read audit entry. ``list_dose_events`` serves the outcomes engine.
+
+A session is an appointment as well as a treatment record: ``VIEW_PATIENT`` (front desk)
+reaches the appointment (time, chair, state, the steps open), ``VIEW_TREATMENT`` its records
+(dose, vitals, observations, adverse events, overrides, safety assessments, screening,
+blockers). ``session_read`` answers the part the actor may see."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from django.utils import timezone
 
 from ketacare.access import NotFound
 from ketacare.accounts.models import User
-from ketacare.accounts.permissions import Permission, require_permission
+from ketacare.accounts.permissions import Permission, has_permission, require_permission
 from ketacare.audit.services import record_read
 from ketacare.clinical.outcomes.definitions import DoseEvent
 from ketacare.clinical.session.rems import rems_form_due_at, rems_form_overdue
@@ -100,6 +105,8 @@ def superseded_vitals(session: TreatmentSession) -> list[VitalsReading]:
 
 
 def access_session(actor: User, session_id: int, *, purpose: str = "session") -> TreatmentSession:
+    """The session as an appointment (``VIEW_PATIENT``); what of its record the actor sees is
+    ``session_read``'s business, and every write's service checks its own permission."""
     require_permission(actor, Permission.VIEW_PATIENT)
     session = _session_queryset().filter(pk=session_id).filter(clinic_id=actor.clinic_id).first()
     if session is None:
@@ -109,7 +116,7 @@ def access_session(actor: User, session_id: int, *, purpose: str = "session") ->
 
 
 def access_course(actor: User, course_id: int, *, purpose: str = "course") -> Course:
-    require_permission(actor, Permission.VIEW_PATIENT)
+    require_permission(actor, Permission.VIEW_TREATMENT)
     course = (
         Course.objects.select_related("protocol_version", "patient")
         .filter(pk=course_id)
@@ -172,6 +179,7 @@ def list_course_sessions(course: Course) -> list[TreatmentSession]:
 
 
 def access_rems_form(actor: User, session_id: int) -> RemsForm:
+    require_permission(actor, Permission.VIEW_TREATMENT)
     session = access_session(actor, session_id, purpose="REMS monitoring form")
     form = RemsForm.objects.filter(session=session).first()
     if form is None:
@@ -251,7 +259,7 @@ def pending_rems_forms(clinic: Any, as_of: datetime) -> list[PendingRemsForm]:
 
 def list_pending_rems_forms(actor: User, *, as_of: datetime | None = None) -> list[PendingRemsForm]:
     """The actor's clinic's pending REMS monitoring forms (the read is audited once)."""
-    require_permission(actor, Permission.VIEW_PATIENT)
+    require_permission(actor, Permission.VIEW_TREATMENT)
     forms = pending_rems_forms(actor.clinic_id, as_of or timezone.now())
     record_read(
         actor=actor,
@@ -396,10 +404,20 @@ def timeline(session: TreatmentSession, dose: DoseAdministration | None) -> list
     return sorted(entries, key=lambda e: e["at"])
 
 
-def session_read(session: TreatmentSession, as_of: datetime) -> dict[str, Any]:
-    """The session as the API and pages show it (records, state, blockers, timeline)."""
+def may_read_treatment(actor: User) -> bool:
+    """Whether ``actor`` sees a session's records, not only the appointment."""
+    return has_permission(actor, Permission.VIEW_TREATMENT)
+
+
+def session_read(session: TreatmentSession, as_of: datetime, *, actor: User) -> dict[str, Any]:
+    """The session as the API and pages show it (records, state, blockers, timeline); for an
+    actor without ``VIEW_TREATMENT`` the appointment only (``view`` says which): when, which
+    chair, the state and the steps open, with every record left empty."""
+    if not may_read_treatment(actor):
+        return appointment_read(session)
     status = session_status(session, as_of)
     return {
+        "view": "full",
         "id": session.pk,
         "course_id": session.course_id,
         "patient_id": session.patient_id,
@@ -419,6 +437,29 @@ def session_read(session: TreatmentSession, as_of: datetime) -> dict[str, Any]:
         "same_day_screening": _screening(session, as_of),
         **status,
     }
+
+
+def appointment_read(session: TreatmentSession) -> dict[str, Any]:
+    """A session as front desk sees it: no clinical record, no gate findings."""
+    from ketacare.clinical.session.states import SessionState, allowed_transitions
+
+    return {
+        "view": "appointment",
+        "id": session.pk,
+        "course_id": session.course_id,
+        "patient_id": session.patient_id,
+        "number": session.number,
+        "course_week": session.course_week,
+        "protocol_code": session.course.protocol_code,
+        "route": session.course.route,
+        "state": session.state,
+        "scheduled_at": session.scheduled_at,
+        "chair": session.chair,
+        "allowed_next": sorted(s.value for s in allowed_transitions(SessionState(session.state))),
+        "blockers": [], "warnings": [], "vitals_due": [], "timeline": [], "dose": None,
+        "vitals": [], "observations": [], "adverse_events": [], "overrides": [],
+        "safety_assessments": [], "same_day_screening": None,
+    }  # fmt: skip
 
 
 def _screening(session: TreatmentSession, as_of: datetime) -> dict[str, Any] | None:

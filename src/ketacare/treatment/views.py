@@ -26,7 +26,7 @@ from ketacare.accounts.permissions import Permission, has_permission, require_pe
 from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
 from ketacare.clinical.gates import Override
 from ketacare.clinical.session.corrections import vitals_undo_deadline
-from ketacare.clinical.session.states import SessionState
+from ketacare.clinical.session.states import SessionState, allowed_transitions
 from ketacare.controlled_substances import selectors as ledger_selectors
 from ketacare.patients.selectors import access_patient
 from ketacare.protocols.mappers import protocol_for_clinic
@@ -49,7 +49,7 @@ from ketacare.treatment.forms import (
     on_clinic_day,
 )
 from ketacare.treatment.printing import may_print_controlled_records, pdf_links, render_pdf
-from ketacare.web.pages import apply_clinical_error, staff_page
+from ketacare.web.pages import apply_clinical_error, requires, staff_page
 from ketacare.web.presenters import readable_text, state_label
 from ketacare.web.presenters import when as present_when
 
@@ -62,6 +62,7 @@ FLOW = (S.SCHEDULED, S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION, S.DISCHAR
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_PATIENT)
 def board(request: HttpRequest) -> HttpResponse:
     """Today's sessions by chair and time; htmx polls the body every 30 s. ``?display=large``
     is the wall-display mode (big type), kept in the polling URL."""
@@ -85,8 +86,59 @@ def _blocker_dicts(exc: GateBlocked) -> list[dict[str, Any]]:
     return [b.as_dict() for b in exc.decision.blockers]
 
 
+def _flow(state: SessionState) -> list[dict[str, Any]]:
+    flow = []
+    reached = True
+    for step in FLOW:
+        if step is state:
+            flow.append({"state": step, "label": state_label(step), "status": "current"})
+            reached = False
+        else:
+            flow.append(
+                {
+                    "state": step,
+                    "label": state_label(step),
+                    "status": "done" if reached and state in FLOW else "todo",
+                }
+            )
+    return flow
+
+
+def _appointment_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any]:
+    """The run sheet as front desk sees it: the appointment, check-in and cancelling; no
+    dose, readings, findings or timeline (``VIEW_TREATMENT`` is for those)."""
+    state = S(session.state)
+    allowed = {s.value for s in allowed_transitions(state)}
+    may_check_in = has_permission(request.user, Permission.CHECK_IN)
+    refused = extra.pop("refused", None)
+    context: dict[str, Any] = {
+        "clinical": False,
+        "session": session,
+        "patient": session.patient,
+        "course": session.course,
+        "flow": _flow(state),
+        "allowed": allowed,
+        "next_step": (
+            pages.NextStep("Check the patient in", "step-check-in")
+            if state is S.SCHEDULED and may_check_in
+            else pages.NextStep(state_label(state).capitalize())
+        ),
+        "next_steps": [pages.STEP_LABELS[S(a)] for a in sorted(allowed)],
+        "blockers": refused or [],
+        "refused": refused is not None,
+        "check_in_form": CheckInForm() if state is S.SCHEDULED and may_check_in else None,
+        "cancel_form": CancelForm() if "cancelled" in allowed and may_check_in else None,
+        "error": extra.pop("error", None),
+    }
+    for name in [n for n in extra if n.endswith("_form")]:
+        context[name] = extra.pop(name)
+    return {**context, **extra}
+
+
 @read_scope()  # reads only, after any write of the request: the status and forms share them
 def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any]:
+    if not selectors.may_read_treatment(request.user):
+        return _appointment_context(request, session, **extra)
     now = timezone.now()
     status = selectors.session_status(session, now)
     setups = pages.clinic_setups(session.clinic_id)
@@ -159,20 +211,6 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
             vial_concentration_mg_per_ml=None,
             now=now,
         )
-    flow = []
-    reached = True
-    for step in FLOW:
-        if step.value == session.state:
-            flow.append({"state": step, "label": state_label(step), "status": "current"})
-            reached = False
-        else:
-            flow.append(
-                {
-                    "state": step,
-                    "label": state_label(step),
-                    "status": "done" if reached and state in FLOW else "todo",
-                }
-            )
     timer = pages.observation_timer(protocol, policy, dose, now)
     readings = selectors.current_vitals(session)
     last = readings[-1] if readings else None
@@ -186,6 +224,7 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
         and now <= undo_until
     )
     return {
+        "clinical": True,
         "session": session,
         "patient": session.patient,
         "next_step": pages.run_sheet_next_step(
@@ -205,7 +244,7 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
         "policy_problem": problem,
         "esketamine": esketamine,
         "status": status,
-        "flow": flow,
+        "flow": _flow(state),
         "allowed": allowed,
         "next_steps": [pages.STEP_LABELS[S(a)] for a in sorted(allowed)],
         "blockers": shown,
@@ -239,6 +278,7 @@ def _session(request: HttpRequest, session_id: int, purpose: str = "run sheet"):
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_PATIENT)
 def session_sheet(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id)
     if request.htmx and request.GET.get("region") == "status":
@@ -285,6 +325,7 @@ def _step(
 
 @login_required
 @staff_page
+@requires(Permission.CHECK_IN)
 @require_POST
 def check_in(request: HttpRequest, session_id: int) -> HttpResponse:
     def act(session, form):
@@ -295,6 +336,7 @@ def check_in(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_SESSION_OBSERVATIONS)
 @require_POST
 def record_vitals(request: HttpRequest, session_id: int) -> HttpResponse:
     def act(session, form):
@@ -325,6 +367,7 @@ def _quick_vitals(request: HttpRequest, session_id: int, act, purpose: str) -> H
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_SESSION_OBSERVATIONS)
 @require_POST
 def repeat_vitals(request: HttpRequest, session_id: int) -> HttpResponse:
     """One tap: the last reading's values recorded again as a reading taken now (the same
@@ -338,6 +381,7 @@ def repeat_vitals(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_SESSION_OBSERVATIONS)
 @require_POST
 def undo_vitals(request: HttpRequest, session_id: int, reading_id: int) -> HttpResponse:
     """Take back a mistyped reading within a minute (a superseding correction); the vitals
@@ -366,6 +410,7 @@ def undo_vitals(request: HttpRequest, session_id: int, reading_id: int) -> HttpR
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_SESSION_OBSERVATIONS)
 @require_POST
 def clear(request: HttpRequest, session_id: int) -> HttpResponse:
     def act(session, form):
@@ -385,6 +430,7 @@ def clear(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.ADMINISTER_DOSE)
 @require_POST
 def administer(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(request, session_id, purpose="run sheet: dose form")
@@ -413,6 +459,7 @@ def administer(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.ADMINISTER_DOSE)
 def dose_preview(request: HttpRequest, session_id: int) -> HttpResponse:
     """The dose the core computes for the values typed so far (nothing is written)."""
     session = _session(request, session_id, purpose="dose preview")
@@ -444,6 +491,7 @@ def dose_preview(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_SESSION_OBSERVATIONS)
 @require_POST
 def record_moaas(request: HttpRequest, session_id: int) -> HttpResponse:
     def act(session, form):
@@ -460,6 +508,7 @@ def record_moaas(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_SESSION_OBSERVATIONS)
 @require_POST
 def record_cadss(request: HttpRequest, session_id: int) -> HttpResponse:
     def act(session, form):
@@ -477,6 +526,7 @@ def record_cadss(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.RECORD_SESSION_OBSERVATIONS)
 @require_POST
 def record_adverse_event(request: HttpRequest, session_id: int) -> HttpResponse:
     def act(session, form):
@@ -489,6 +539,7 @@ def record_adverse_event(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.DISCHARGE)
 @require_POST
 def discharge(request: HttpRequest, session_id: int) -> HttpResponse:
     def act(session, form):
@@ -499,6 +550,7 @@ def discharge(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.CHECK_IN)
 @require_POST
 def cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     def act(session, form):
@@ -509,6 +561,7 @@ def cancel(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.OVERRIDE_CLINICAL_GATE)
 @require_POST
 def override(request: HttpRequest, session_id: int) -> HttpResponse:
     """A prescriber's documented override of the blockers ticked, standing for the session."""
@@ -550,6 +603,7 @@ def _initial_start():
 
 @login_required
 @staff_page
+@requires(Permission.ORDER_TREATMENT)
 def course_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Order a course: protocol and parameters, the proposed schedule and dose preview (htmx),
     the refusal's blockers and a prescriber's override with a reason."""
@@ -637,6 +691,7 @@ def _course_preview(request, patient, protocols, data) -> dict[str, Any]:
 
 @login_required
 @staff_page
+@requires(Permission.ORDER_TREATMENT)
 def course_preview(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id, purpose="course preview")
     protocols = get_protocols(request.user)
@@ -691,6 +746,7 @@ def _shown(value) -> str:
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_TREATMENT)
 def rems_form(request: HttpRequest, session_id: int) -> HttpResponse:
     form = selectors.access_rems_form(request.user, session_id)
     read = selectors.rems_form_read(form, timezone.now())
@@ -753,6 +809,7 @@ def _printer(request: HttpRequest) -> str:
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_TREATMENT)
 def rems_form_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
     """The session's SPRAVATO REMS Patient Monitoring Form, laid out like the paper form
     (audited read of the session and the form; the same access as the HTML form)."""
@@ -799,6 +856,7 @@ def rems_form_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_INVENTORY)
 def controlled_record_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
     """The session's controlled-substance administration and witnessed-waste record (only
     for those who keep the ledger; audited)."""
@@ -823,6 +881,7 @@ def controlled_record_pdf(request: HttpRequest, session_id: int) -> HttpResponse
 
 @login_required
 @staff_page
+@requires(Permission.MANAGE_INVENTORY)
 def controlled_day_pdf(request: HttpRequest) -> HttpResponse:
     """The clinic day's controlled-substance records: administrations, witnessed wastes,
     other movements and the latest counts (``?date=YYYY-MM-DD``, default today; only for

@@ -1,7 +1,9 @@
 """The patient chart is composed of panels that each clinic app contributes.
 
 An app adds a panel by providing ``ketacare.<app>.chart.chart_panels(request, patient)``
-returning a list of ``ChartPanel``. The chart page itself reads the patient once through
+returning a list of ``ChartPanel``, and ``PANEL_PERMISSION`` beside it: the chart asks only
+the apps whose permission the user holds (front desk gets no scores, evaluations or doses;
+docs/roles.md). The chart page itself reads the patient once through
 ``access_patient`` (audited) and asks each app, in app order, for its panels, so no app's
 page logic lives here and no app imports another app's templates.
 

@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from ketacare.access import NotFound
 from ketacare.accounts.models import Role
-from ketacare.accounts.permissions import PermissionDenied
+from ketacare.accounts.permissions import Permission, PermissionDenied, holds
 from ketacare.clinical.errors import InvalidClinicalInput
 
 
@@ -26,6 +26,25 @@ def apply_clinical_error(form: forms.Form, exc: InvalidClinicalInput) -> None:
         return
     field = exc.details.get("field") if isinstance(exc.details, dict) else None
     form.add_error(field if field in form.fields else None, exc.message)
+
+
+def requires(permission: Permission | str) -> Callable[[Callable[..., HttpResponse]], Callable]:
+    """Declare and enforce the permission a page needs (``SIGNED_IN`` for one's own sign-in
+    pages). Put it under ``staff_page``, which turns the refusal into the 403 page. The
+    declaration (``page_permission`` on the view, kept by every ``functools.wraps`` above)
+    is what tests/web/test_page_permission_matrix.py reads; docs/roles.md is the table."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not holds(request.user, permission):
+                raise PermissionDenied()
+            return view(request, *args, **kwargs)
+
+        wrapper.page_permission = str(permission)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
 
 
 def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

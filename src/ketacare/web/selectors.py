@@ -6,8 +6,11 @@ allergies as recorded, the eligibility (contraindication) verdict with its reaso
 by route, open safety alerts and the next session. Everything comes from the apps' own
 selectors; inside the chart's ``read_scope`` the rows the panels also read (latest weight,
 latest evaluation, courses with sessions) are read once. A fixed number of queries whatever
-the patient's history. No permission check and no audit here: the caller accessed the
-patient.
+the patient's history. No audit here: the caller accessed the patient. What the header
+shows follows the viewer's permissions (docs/roles.md): the weight needs
+``VIEW_CLINICAL_HISTORY``, the allergy answer and the eligibility verdict ``VIEW_TREATMENT``,
+the open safety alerts ``VIEW_MEASURES``; age, consent and the next session are the record's
+demographics and status (front desk).
 
 KetaCare keeps no separate allergy list: the one allergy it records is the evaluation's
 answer to "Hypersensitivity to ketamine or esketamine?", so the header shows that answer with
@@ -23,6 +26,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ketacare.accounts.permissions import Permission, has_permission
 from ketacare.clinical.consent import (
     CONSENT_MISSING,
     CONSENT_SUPERSEDED,
@@ -78,21 +82,24 @@ class ChartHeader:
     age: int
     weight_kg: Decimal | None
     weight_at: datetime | None
-    allergy: HeaderFact
-    verdict: HeaderFact
+    allergy: HeaderFact | None  # None: not the viewer's to see (VIEW_TREATMENT)
+    verdict: HeaderFact | None
     verdict_reasons: list[dict[str, Any]]
     consents: list[HeaderFact]
     alerts: list[Any]
     next_session: Any = None  # TreatmentSession
     unsigned_routes: list[str] = field(default_factory=list)  # routes with no consent at all
+    shows_history: bool = True
+    shows_treatment: bool = True
+    shows_measures: bool = True
 
     @property
     def danger(self) -> bool:
         """Anything in the header that should stop a clinician before dosing."""
         return (
             bool(self.alerts)
-            or self.verdict.tone == "danger"
-            or self.allergy.tone == "danger"
+            or (self.verdict is not None and self.verdict.tone == "danger")
+            or (self.allergy is not None and self.allergy.tone == "danger")
             or any(c.tone == "danger" for c in self.consents)
         )
 
@@ -171,12 +178,19 @@ def next_session(patient: Patient, now: datetime):
     return min(pool, key=lambda s: (s.scheduled_at, s.pk)) if pool else None
 
 
-def chart_header(patient: Patient, *, now: datetime | None = None) -> ChartHeader:
+def chart_header(patient: Patient, *, viewer, now: datetime | None = None) -> ChartHeader:
     now = now or timezone.now()
-    weight = latest_weight(patient)
-    evaluation = latest_evaluation(patient)
-    verdict, reasons = _verdict(evaluation)
-    alerts = [a for a in list_patient_alerts(patient) if a.status == AlertStatus.OPEN]
+    history = has_permission(viewer, Permission.VIEW_CLINICAL_HISTORY)
+    treatment = has_permission(viewer, Permission.VIEW_TREATMENT)
+    measures = has_permission(viewer, Permission.VIEW_MEASURES)
+    weight = latest_weight(patient) if history else None
+    evaluation = latest_evaluation(patient) if treatment else None
+    verdict, reasons = _verdict(evaluation) if treatment else (None, [])
+    alerts = (
+        [a for a in list_patient_alerts(patient) if a.status == AlertStatus.OPEN]
+        if measures
+        else []
+    )
     upcoming = next_session(patient, now)
     treated = {c.route for c in courses_with_sessions(patient) if c.status == CourseStatus.ACTIVE}
     if upcoming is not None:
@@ -186,11 +200,14 @@ def chart_header(patient: Patient, *, now: datetime | None = None) -> ChartHeade
         age=age_years(patient.date_of_birth, timezone.localdate(now)),
         weight_kg=weight.weight_kg if weight else None,
         weight_at=weight.measured_at if weight else None,
-        allergy=_allergy(evaluation),
+        allergy=_allergy(evaluation) if treatment else None,
         verdict=verdict,
         verdict_reasons=reasons,
         consents=consents,
         unsigned_routes=unsigned,
         alerts=alerts,
         next_session=upcoming,
+        shows_history=history,
+        shows_treatment=treatment,
+        shows_measures=measures,
     )

@@ -14,12 +14,16 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.lockout import locked_out_response
 from ketacare.accounts.middleware import ENROL, VERIFY, session_state, step_url
 from ketacare.accounts.models import Role
-from ketacare.accounts.permissions import Permission, require_permission
+from ketacare.accounts.permissions import (
+    SIGNED_IN,
+    Permission,
+    has_permission,
+)
 from ketacare.apps_registry import CLINIC_APPS, optional_module
 from ketacare.audit.selectors import audit_page_for_patient, page_number
 from ketacare.patients.selectors import access_patient
 from ketacare.read_scope import read_scope
-from ketacare.web.pages import staff_page
+from ketacare.web.pages import requires, staff_page
 from ketacare.web.selectors import chart_header
 
 
@@ -44,6 +48,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires(SIGNED_IN)
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.PATIENT:
         try:
@@ -59,14 +64,16 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
 
 
 def _chart_context(request: HttpRequest, patient_id: int, *, purpose: str) -> dict:
-    """One audited read of the patient, then the header and each app's panels in order."""
+    """One audited read of the patient, then the header and each app's panels in order, each
+    only for a user holding its ``PANEL_PERMISSION`` (front desk sees demographics,
+    appointments and consent status; docs/roles.md)."""
     patient = access_patient(request.user, patient_id, purpose=purpose)
     panels = []
     with read_scope():  # panels share the rows they both read (read_scope.py)
-        header = chart_header(patient)
+        header = chart_header(patient, viewer=request.user)
         for app in CLINIC_APPS:
             module = optional_module(app, "chart")
-            if module is not None:
+            if module is not None and has_permission(request.user, module.PANEL_PERMISSION):
                 panels.extend(module.chart_panels(request, patient))
     panels.sort(key=lambda panel: panel.order)
     return {"patient": patient, "header": header, "panels": panels}
@@ -74,6 +81,7 @@ def _chart_context(request: HttpRequest, patient_id: int, *, purpose: str) -> di
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_PATIENT)
 def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The chart: a fixed header of what is dangerous, then the panels, each collapsible."""
     context = _chart_context(request, patient_id, purpose="chart")
@@ -87,6 +95,7 @@ PRINT_LEAVES_OUT = ("access-log", "pharmacokinetics")
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_PATIENT)
 def patient_chart_print(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The chart summary laid out for paper (audited as a read, "chart print")."""
     context = _chart_context(request, patient_id, purpose="chart print")
@@ -96,9 +105,9 @@ def patient_chart_print(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.VIEW_AUDIT)
 def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
     """One page of the chart's access log (htmx swaps it into the panel); audited read."""
-    require_permission(request.user, Permission.VIEW_AUDIT)
     patient = access_patient(request.user, patient_id, purpose="access log")
     page = audit_page_for_patient(request.user, patient, page=page_number(request.GET.get("page")))
     template = "audit/_audit_page.html" if request.htmx else "web/patient_audit.html"

@@ -32,9 +32,10 @@ from django.http import HttpRequest
 from ketacare.accounts.models import Role, User
 from ketacare.accounts.permissions import Permission, has_permission
 
-# The permission that guards clinical data on the JSON API (every clinical GET route uses
-# it). Kept in one place so a role change there (issue 14) is one change here.
-CLINICAL_READ = Permission.VIEW_PATIENT
+# The permission that guards clinical resources here: the broadest clinical read of the JSON
+# API (the treatment record), so FHIR never shows more than the API would (issue 14: front
+# desk, clinic admins and therapists read Patient and the reference types only).
+CLINICAL_READ = Permission.VIEW_TREATMENT
 
 _V1_LETTERS = {"read": "rs", "write": "cud", "*": "cruds"}
 _LETTERS = "cruds"
