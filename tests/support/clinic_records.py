@@ -97,6 +97,20 @@ def session(prescriber, patient):
         )  # fmt: skip
 
 
+def reading(nurse, treatment_session) -> int:
+    """A pre-dose vital-signs reading of the session (row written directly)."""
+    from ketacare.audit.models import service_write
+    from ketacare.treatment.models import VitalsReading
+
+    with service_write():
+        return VitalsReading.objects.create(
+            clinic=nurse.clinic, created_by=nurse, created_at=timezone.now(),
+            session=treatment_session, taken_at=timezone.now(), phase="pre_dose",
+            systolic_mmhg=120, diastolic_mmhg=80, heart_rate_bpm=70, spo2_percent=98,
+            respiratory_rate_per_min=14,
+        ).pk  # fmt: skip
+
+
 def discrepancy(nurse) -> int:
     """A count shortage opens a controlled-substance discrepancy."""
     from ketacare.controlled_substances import services as cs
@@ -159,6 +173,7 @@ def clinic_records(people: dict[str, Any], patient) -> dict[str, Any]:
         "evaluation_id": evaluation(people[Role.PRESCRIBER], patient),
         "session_id": made.pk,
         "course_id": made.course_id,
+        "reading_id": reading(nurse, made),
         "discrepancy_id": discrepancy(nurse),
         "alert_id": alert(nurse, patient),
         "export_id": export(people[Role.RESEARCHER]),

@@ -38,8 +38,9 @@ PUBLIC = {
     "portal:link_self_report",  # a signed single-use link
     "portal:activate",  # a one-time activation link
 }
-# Served under their own authentication and matrices, not Django pages.
-OWN_AUTH_PREFIXES = ("api/", "fhir", "cds-services")
+# Served under their own authentication and matrices, not Django pages: the JSON API, FHIR,
+# CDS Hooks, and SMART's OAuth 2.0 endpoints and discovery (tests/smart).
+OWN_AUTH_PREFIXES = ("api/", "fhir", "cds-services", "oauth2/", ".well-known/")
 
 ROLES = [*Role, None]  # None: signed out
 
@@ -89,9 +90,17 @@ def test_every_page_declares_a_permission_or_is_listed_public():
 
 @pytest.fixture
 def records(people, patient, clinic_a):
-    """Clinic A's records; a protocol code and a scale for the pages named by them."""
+    """Clinic A's records; a protocol code, a scale and a registered SMART app for the pages
+    named by them."""
+    from oauth2_provider.models import Application
+
+    app = Application.objects.create(
+        name="Matrix app", client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://app.example/callback",
+    )  # fmt: skip
     ids = clinic_records(people, patient)
-    return {**ids, "code": "in_esketamine_trd", "instrument": "phq9"}
+    return {**ids, "code": "in_esketamine_trd", "instrument": "phq9", "application_id": app.pk}
 
 
 @pytest.fixture
