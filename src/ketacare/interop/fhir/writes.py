@@ -61,3 +61,7 @@ def create(principal: FhirPrincipal, resource_type: str, body: bytes, content_ty
             details_code="wrong_resource_type",
         )  # fmt: skip
     return handler(principal, data)
+
+
+# The handlers register themselves in CREATORS (imported last: they use this module's names).
+from ketacare.interop.fhir import creates as _creates  # noqa: E402, F401
