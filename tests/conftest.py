@@ -22,6 +22,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.support.audit_triggers import audit_tables_with_triggers
+from tests.support.registration import registered_long_ago
 
 from ketacare.accounts.models import Clinic, Role, User
 
@@ -139,6 +140,7 @@ def patient(prescriber):
     from ketacare.patients.services import register_patient
 
     return register_patient(
+        as_of=registered_long_ago(),
         actor=prescriber,
         given_name="Avery",
         family_name="Alvarez",

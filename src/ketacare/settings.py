@@ -233,6 +233,11 @@ AXES_LOCKOUT_CALLABLE = "ketacare.accounts.lockout.locked_out_response"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
+# How far a reading's or a dose's time may run ahead of the server's clock (a device or
+# client clock that drifts) before it counts as "in the future" and is refused.
+CLOCK_SKEW_SECONDS = env_int("CLOCK_SKEW_SECONDS", 300)
+if not 0 <= CLOCK_SKEW_SECONDS <= 3600:
+    raise ConfigError("KETACARE_CLOCK_SKEW_SECONDS must be from 0 to 3600 seconds")
 # The clinic's own address, for links made outside a request (`ketacare invite-patient`).
 PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000")
 

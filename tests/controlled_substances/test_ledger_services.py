@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from ledger_helpers import PASSWORD, VALID_DEA, make_staff, receive
+from tests.support.registration import registered_long_ago
 
 from ketacare.access import NotFound
 from ketacare.accounts.models import Role
@@ -411,6 +412,7 @@ def test_session_of_another_patient_is_refused(nurse, clinic_a, vial, session, u
     from ketacare.patients.services import register_patient
 
     other = register_patient(
+        as_of=registered_long_ago(),
         actor=session.created_by,
         given_name="Blake",
         family_name="Brown",

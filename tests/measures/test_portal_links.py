@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from tests.support.registration import registered_long_ago
 
 from ketacare.audit.models import AuditEntry
 from ketacare.measures.models import Assessment, PortalLink, SafetyAlert
@@ -124,6 +125,7 @@ def test_patient_cannot_report_for_another_patient(api, patient_user, prescriber
     from ketacare.patients.services import register_patient
 
     other = register_patient(
+        as_of=registered_long_ago(),
         actor=prescriber,
         given_name="Blake",
         family_name="Brown",

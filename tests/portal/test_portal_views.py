@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 from django.utils.html import escape
+from tests.support.registration import registered_long_ago
 
 from ketacare.audit.models import AuditEntry
 from ketacare.careplans.services import ComponentInput, record_plan
@@ -18,6 +19,7 @@ def portal(client, patient_user):
 @pytest.fixture
 def other_patient(prescriber):
     return register_patient(
+        as_of=registered_long_ago(),
         actor=prescriber,
         given_name="Blake",
         family_name="Brennan",

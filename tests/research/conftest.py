@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from tests.support.registration import registered_long_ago
 
 from ketacare.audit.models import service_write
 
@@ -59,6 +60,8 @@ def make_treated_patient(
     )
 
     patient = register_patient(
+
+        as_of=registered_long_ago(),
         actor=user, given_name=given, family_name=family, date_of_birth=date_of_birth,
         sex="female", phone=phone, email=email, address="12 Elm Street, Springfield",
         emergency_contact="Sam Alvarez +1 555 0101",

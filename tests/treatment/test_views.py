@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from tests.support.registration import registered_long_ago
 
 from ketacare.audit.models import AuditEntry
 from ketacare.treatment.models import (
@@ -443,6 +444,7 @@ def many_sessions(prescriber, nurse, clinic_policy, raw_session, patient):
         for _ in range(n):
             i = count["n"] = count["n"] + 1
             other = register_patient(
+                as_of=registered_long_ago(),
                 actor=prescriber,
                 given_name=f"Load{i}",
                 family_name="Patient",

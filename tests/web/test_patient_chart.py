@@ -2,6 +2,7 @@ from datetime import date
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from tests.support.registration import registered_long_ago
 
 from ketacare.audit.models import AuditEntry
 from ketacare.patients.services import record_medication_trial, register_patient
@@ -58,6 +59,7 @@ def test_chart_query_count_does_not_grow_with_the_patients_history(client, presc
             outcome="no_response",
         )
         register_patient(
+            as_of=registered_long_ago(),
             actor=prescriber,
             given_name=f"P{i}",
             family_name="Load",

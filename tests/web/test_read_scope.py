@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from tests.support.registration import registered_long_ago
 
 from ketacare.patients.selectors import latest_weight, recent_weights
 from ketacare.patients.services import record_weight, register_patient
@@ -62,6 +63,7 @@ def test_a_caller_reordering_its_list_does_not_reorder_another_panels(prescriber
 
 def test_different_patients_are_not_confused(prescriber, patient):
     second_patient = register_patient(
+        as_of=registered_long_ago(),
         actor=prescriber,
         given_name="Blake",
         family_name="Brennan",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from decimal import Decimal
+from functools import cache
+from typing import Annotated, Any, get_args
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+
+from ketacare.clinical.plausibility import is_ascii_number
 
 # Ids fit a 64-bit column; anything larger is a client error, not a database crash.
 RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -20,17 +24,45 @@ def clean_text(value: Any) -> Any:
     return value
 
 
+def _numeric_types(annotation: Any) -> bool:
+    """Whether the annotation (through Optional, unions, Annotated and lists) holds a number."""
+    if annotation is bool:
+        return False
+    if annotation in (int, float, Decimal):
+        return True
+    return any(_numeric_types(arg) for arg in get_args(annotation))
+
+
+@cache
+def _numeric_field(model: type, name: str) -> bool:
+    field = model.model_fields.get(name)  # type: ignore[attr-defined]
+    return field is not None and _numeric_types(field.annotation)
+
+
+def _ascii_number(value: Any) -> Any:
+    # pydantic reads a Decimal from any Unicode digits ('٨٠' is 80) and an int from '8_0'
+    # or ' 80 '; a number written as text must be plain ASCII digits.
+    if isinstance(value, str) and not is_ascii_number(value):
+        raise ValueError(
+            "a number must be written with the digits 0-9, an optional sign and one decimal "
+            "point (no other digits, spaces, underscores or exponents)"
+        )
+    return value
+
+
 class InputSchema(Schema):
-    """Base for request bodies: unknown fields are refused, text is checked."""
+    """Base for request bodies: unknown fields are refused, text is checked, numbers written
+    as text are ASCII digits only."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_control_characters(cls, value: Any) -> Any:
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        numeric = info.field_name is not None and _numeric_field(cls, info.field_name)
         if isinstance(value, list):
-            return [clean_text(v) for v in value]
-        return clean_text(value)
+            return [_ascii_number(clean_text(v)) if numeric else clean_text(v) for v in value]
+        return _ascii_number(clean_text(value)) if numeric else clean_text(value)
 
 
 class ErrorRead(Schema):

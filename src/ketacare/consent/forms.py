@@ -7,13 +7,14 @@ from django import forms
 from django.utils import timezone
 
 from ketacare.consent.models import ConsentRoute
+from ketacare.web import fields
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class SignForm(forms.Form):
     route = forms.ChoiceField(label="Route", widget=forms.RadioSelect)
-    version_id = forms.IntegerField(widget=forms.HiddenInput)
+    version_id = fields.IntegerField(widget=forms.HiddenInput)
     has_read = forms.BooleanField(
         label="The patient has read this version and their questions were answered",
     )
@@ -53,7 +54,7 @@ class ConsentVersionForm(forms.Form):
         help_text="The full text the patient reads and signs. It cannot be edited once "
         "published; a change is a new version.",
     )
-    effective_at = forms.DateTimeField(
+    effective_at = fields.DateTimeField(
         label="Takes effect at",
         widget=DATETIME_WIDGET,
         help_text="Not before the version it supersedes.",

@@ -15,20 +15,21 @@ from ketacare.controlled_substances.models import (
     Drug,
     EntryKind,
 )
+from ketacare.web import fields
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _ml(**kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
+def _ml(**kwargs) -> fields.DecimalField:
+    return fields.DecimalField(
         min_value=Decimal("0.001"), max_value=1000, max_digits=7, decimal_places=3, **kwargs
     )
 
 
 class ReceiveForm(forms.Form):
     drug = forms.ChoiceField(choices=Drug.choices)
-    concentration_mg_per_ml = forms.DecimalField(
+    concentration_mg_per_ml = fields.DecimalField(
         label="Concentration (mg/mL)",
         min_value=Decimal("0.01"),
         max_value=1000,
@@ -37,17 +38,17 @@ class ReceiveForm(forms.Form):
     )
     description = forms.CharField(max_length=120, help_text='e.g. "10 mL multi-dose vial"')
     size_ml = _ml(label="Container size (mL)")
-    device_count = forms.IntegerField(
+    device_count = fields.IntegerField(
         required=False,
         min_value=1,
         max_value=50,
         help_text="Esketamine kits only: devices of 28 mg each.",
     )
-    container_count = forms.IntegerField(
+    container_count = fields.IntegerField(
         label="Number of containers", min_value=1, max_value=200, initial=1
     )
     lot = forms.CharField(max_length=40)
-    expires_on = forms.DateField(widget=_DATE)
+    expires_on = fields.DateField(widget=_DATE)
     ndc = forms.CharField(
         label="NDC",
         max_length=14,
@@ -62,7 +63,7 @@ class ReceiveForm(forms.Form):
         max_length=9,
         help_text="Two letters and seven digits; the check digit is verified.",
     )
-    as_of = forms.DateTimeField(
+    as_of = fields.DateTimeField(
         label="Received at", required=False, widget=_DATETIME, help_text="Blank: now."
     )
 
@@ -125,7 +126,7 @@ class CountForm(forms.Form):
         self.containers = list(containers)
         for row in self.containers:
             pk = row.container.pk
-            self.fields[f"counted_{pk}"] = forms.DecimalField(
+            self.fields[f"counted_{pk}"] = fields.DecimalField(
                 label=f"#{pk} {row.container} counted (mL)",
                 required=False,
                 min_value=0,
@@ -164,17 +165,19 @@ class ClassifyForm(forms.Form):
 
 class CloseForm(forms.Form):
     closing_notes = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
-    dea_notice_sent_on = forms.DateField(
+    dea_notice_sent_on = fields.DateField(
         label="Written DEA notice sent on", required=False, widget=_DATE
     )
-    form_106_filed_on = forms.DateField(label="DEA Form 106 filed on", required=False, widget=_DATE)
+    form_106_filed_on = fields.DateField(
+        label="DEA Form 106 filed on", required=False, widget=_DATE
+    )
 
 
 class LedgerFilterForm(forms.Form):
-    container_id = forms.IntegerField(label="Container #", required=False, min_value=1)
+    container_id = fields.IntegerField(label="Container #", required=False, min_value=1)
     kind = forms.ChoiceField(choices=[("", "All movements"), *EntryKind.choices], required=False)
-    since = forms.DateField(label="From", required=False, widget=_DATE)
-    until = forms.DateField(label="To", required=False, widget=_DATE)
+    since = fields.DateField(label="From", required=False, widget=_DATE)
+    until = fields.DateField(label="To", required=False, widget=_DATE)
 
     def clean(self):
         cleaned = super().clean()

@@ -81,6 +81,9 @@ def _staff(clinic: Clinic, password: str) -> dict[str, User]:
     return users
 
 
+REGISTERED_DAYS_AGO = 1000
+
+
 def _patients(users: dict[str, User], rng: random.Random) -> list:
     frontdesk, nurse, prescriber = users["frontdesk"], users["nurse"], users["prescriber"]
     now = timezone.now()
@@ -89,6 +92,8 @@ def _patients(users: dict[str, User], rng: random.Random) -> list:
         onset = (now - timedelta(days=rng.randint(200, 900))).date()
         patient = patient_services.register_patient(
             actor=frontdesk,
+            # Registered before the history recorded below (no reading predates registration).
+            as_of=now - timedelta(days=REGISTERED_DAYS_AGO),
             given_name=GIVEN_NAMES[i % len(GIVEN_NAMES)],
             family_name=FAMILY_NAMES[(i * 7) % len(FAMILY_NAMES)],
             date_of_birth=date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28)),

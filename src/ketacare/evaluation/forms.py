@@ -20,6 +20,7 @@ from ketacare.clinical.eligibility import (
     SubstanceUseScreen,
 )
 from ketacare.evaluation.mappers import ScreeningAnswers
+from ketacare.web import fields
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 NOT_DONE = "not_done"
@@ -139,10 +140,10 @@ class EvaluationForm(forms.Form):
     takes_psychostimulants = _yes_no("Takes psychostimulants?")
     takes_maois = _yes_no("Takes monoamine oxidase inhibitors (MAOIs)?")
     cssrs_risk = _radio("C-SSRS screener risk", CSSRS_CHOICES)
-    cssrs_assessed_at = forms.DateTimeField(
+    cssrs_assessed_at = fields.DateTimeField(
         label="C-SSRS screened at", required=False, widget=DATETIME_WIDGET
     )
-    heavy_drinking_days_past_year = forms.IntegerField(
+    heavy_drinking_days_past_year = fields.IntegerField(
         label="Heavy drinking days in the past year",
         required=False,
         min_value=0,
@@ -150,22 +151,22 @@ class EvaluationForm(forms.Form):
         help_text="Days with 5 or more drinks (men) or 4 or more (women). Leave the three "
         "screen fields blank if the screen was not done.",
     )
-    drug_use_times_past_year = forms.IntegerField(
+    drug_use_times_past_year = fields.IntegerField(
         label="Times of illegal or non-medical drug use in the past year",
         required=False,
         min_value=0,
         max_value=100_000,
     )
-    screened_at = forms.DateTimeField(
+    screened_at = fields.DateTimeField(
         label="Substance use screened at", required=False, widget=DATETIME_WIDGET
     )
-    latest_systolic_mmhg = forms.IntegerField(
+    latest_systolic_mmhg = fields.IntegerField(
         label="Systolic (mmHg)", required=False, min_value=40, max_value=300
     )
-    latest_diastolic_mmhg = forms.IntegerField(
+    latest_diastolic_mmhg = fields.IntegerField(
         label="Diastolic (mmHg)", required=False, min_value=20, max_value=200
     )
-    episode_duration_months = forms.IntegerField(
+    episode_duration_months = fields.IntegerField(
         label="Current episode duration (months)",
         required=False,
         min_value=0,
@@ -182,9 +183,9 @@ class EvaluationForm(forms.Form):
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
         out = []
         for title, names in SECTIONS:
-            fields = [self[name] for name in names if name in self.fields]
-            if fields:
-                out.append((title, fields))
+            bound = [self[name] for name in names if name in self.fields]
+            if bound:
+                out.append((title, bound))
         return out
 
     def unanswered(self) -> list[str]:

@@ -50,6 +50,7 @@ from ketacare.measures.models import (
 )
 from ketacare.measures.selectors import assessments_due
 from ketacare.patients.models import Patient
+from ketacare.plausible import require_reading_time
 from ketacare.protocols.selectors import get_outcome_policy
 from ketacare.records import save_validated
 from ketacare.treatment.selectors import list_dose_events
@@ -61,8 +62,6 @@ SELF_REPORT_INSTRUMENTS = ("phq9", "gad7", "qids_sr16")
 PORTAL_LINK_MIN_LIFETIME = timedelta(hours=1)
 PORTAL_LINK_MAX_LIFETIME = timedelta(days=14)
 _LINK_SALT = "ketacare.measures.portal_link"
-# A score may be dated slightly ahead of the server clock (device clocks drift).
-_CLOCK_SKEW = timedelta(minutes=5)
 
 
 class PortalLinkGone(Exception):
@@ -112,11 +111,9 @@ def _check_context(context: str) -> str:
     return context
 
 
-def _check_taken_at(taken_at: datetime, now: datetime) -> None:
-    if taken_at.tzinfo is None or taken_at.utcoffset() is None:
-        raise InvalidClinicalInput("naive_datetime", "taken_at must include a time zone.")
-    if taken_at > now + _CLOCK_SKEW:
-        raise InvalidClinicalInput("date_in_future", "taken_at cannot be in the future.")
+def _check_taken_at(patient: Patient, taken_at: datetime, now: datetime) -> None:
+    # Not before the patient's registration, not beyond now plus the clinic's clock skew.
+    require_reading_time(patient, taken_at, "taken_at", now=now, future_code="date_in_future")
 
 
 def _store(
@@ -138,7 +135,7 @@ def _store(
     now = timezone.now()
     _check_instrument(instrument)
     _check_context(context)
-    _check_taken_at(taken_at, now)
+    _check_taken_at(patient, taken_at, now)
     result = score(instrument, list(items) if isinstance(items, list | tuple) else items)
     # Serialise alert decisions per patient: two reports at once compare with each other.
     Patient.objects.select_for_update().filter(pk=patient.pk).first()

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from ketacare.audit.models import ClinicalRecord
+from ketacare.clinical.plausibility import LIMITS
 
 
 class Sex(models.TextChoices):
@@ -77,9 +78,12 @@ class WeightMeasurement(SupersedableRecord):
 
     class Meta:
         constraints = [
-            # Input sanity, not a clinical threshold: no adult weighs outside this.
+            # Input sanity, not a clinical threshold: the recorded human extremes, cited in
+            # ketacare.clinical.plausibility (services refuse first, with the field named).
             models.CheckConstraint(
-                name="weight_plausible", condition=Q(weight_kg__gte=20) & Q(weight_kg__lte=400)
+                name="weight_plausible",
+                condition=Q(weight_kg__gte=LIMITS["weight_kg"].low)
+                & Q(weight_kg__lte=LIMITS["weight_kg"].high),
             )
         ]
         indexes = [models.Index(fields=["patient", "-measured_at"])]
@@ -93,7 +97,9 @@ class HeightMeasurement(SupersedableRecord):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                name="height_plausible", condition=Q(height_cm__gte=100) & Q(height_cm__lte=250)
+                name="height_plausible",
+                condition=Q(height_cm__gte=LIMITS["height_cm"].low)
+                & Q(height_cm__lte=LIMITS["height_cm"].high),
             )
         ]
 

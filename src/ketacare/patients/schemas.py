@@ -7,6 +7,7 @@ from ninja import Schema
 from pydantic import AwareDatetime, Field
 
 from ketacare.api.schemas import InputSchema
+from ketacare.clinical.plausibility import LIMITS
 from ketacare.patients.models import Adherence, MedicationClass, PatientStatus, Sex, TrialOutcome
 
 SexCode = Sex
@@ -90,7 +91,9 @@ class MedicationTrialRead(Schema):
 
 
 class WeightCreate(InputSchema):
-    weight_kg: Decimal = Field(ge=20, le=400, max_digits=5, decimal_places=1)
+    weight_kg: Decimal = Field(
+        ge=LIMITS["weight_kg"].low, le=LIMITS["weight_kg"].high, max_digits=5, decimal_places=1
+    )
     measured_at: AwareDatetime
 
 

@@ -15,6 +15,7 @@ from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.models import AuditAction
 from ketacare.audit.services import record_write
 from ketacare.clinical.errors import InvalidClinicalInput
+from ketacare.clinical.plausibility import require_plausible, require_plausible_birth_date
 from ketacare.patients.models import (
     Diagnosis,
     HeightMeasurement,
@@ -23,6 +24,7 @@ from ketacare.patients.models import (
     Patient,
     WeightMeasurement,
 )
+from ketacare.plausible import require_reading_time
 from ketacare.records import save_validated
 
 DEMOGRAPHIC_FIELDS = (
@@ -67,10 +69,13 @@ def register_patient(
     as_of: datetime | None = None,
 ) -> Patient:
     require_permission(actor, Permission.REGISTER_PATIENT)
+    # ``as_of`` dates the registration (an import, the demo); "not in the future" is always
+    # the wall clock's.
     now = as_of or timezone.now()
-    _not_in_future(date_of_birth, "Date of birth", now)
+    wall_clock = timezone.now()
+    require_plausible_birth_date(date_of_birth, today=timezone.localdate(wall_clock))
     if current_episode_onset:
-        _not_in_future(current_episode_onset, "Episode onset", now)
+        _not_in_future(current_episode_onset, "Episode onset", wall_clock)
     patient = Patient(
         clinic_id=actor.clinic_id,
         mrn=_next_mrn(actor.clinic),
@@ -110,7 +115,7 @@ def record_demographics(*, actor: User, patient: Patient, changes: dict[str, Any
         )
     now = timezone.now()
     if changes.get("date_of_birth"):
-        _not_in_future(changes["date_of_birth"], "Date of birth", now)
+        require_plausible_birth_date(changes["date_of_birth"], today=timezone.localdate(now))
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     before = {f: getattr(patient, f) for f in changes}
     changed = [f for f, v in changes.items() if getattr(patient, f) != v]
@@ -156,7 +161,8 @@ def _history_record(actor: User, patient: Patient, record: Any, summary: str, af
 def record_weight(
     *, actor: User, patient: Patient, weight_kg: Decimal, measured_at: datetime
 ) -> WeightMeasurement:
-    _not_in_future(measured_at, "Measurement time", timezone.now())
+    require_plausible("weight_kg", weight_kg)
+    require_reading_time(patient, measured_at, "measured_at", future_code="date_in_future")
     return _history_record(
         actor,
         patient,
@@ -170,7 +176,8 @@ def record_weight(
 def record_height(
     *, actor: User, patient: Patient, height_cm: Decimal, measured_at: datetime
 ) -> HeightMeasurement:
-    _not_in_future(measured_at, "Measurement time", timezone.now())
+    require_plausible("height_cm", height_cm)
+    require_reading_time(patient, measured_at, "measured_at", future_code="date_in_future")
     return _history_record(
         actor,
         patient,

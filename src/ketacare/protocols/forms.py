@@ -17,10 +17,11 @@ from ketacare.clinical.outcomes import definitions as _outcomes  # noqa: F401  (
 from ketacare.clinical.session import policy as _session_policy  # noqa: F401  (registers)
 from ketacare.clinical.session import vitals as _session_vitals  # noqa: F401  (registers)
 from ketacare.clinical.sources import REGISTRY, CitedValue
+from ketacare.web import fields
 
 
-def _dec(label: str, required: bool = True, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=required, help_text=help_text)
+def _dec(label: str, required: bool = True, help_text: str = "") -> fields.DecimalField:
+    return fields.DecimalField(label=label, required=required, help_text=help_text)
 
 
 class ProtocolVersionForm(forms.Form):
@@ -39,20 +40,20 @@ class ProtocolVersionForm(forms.Form):
     )
     start_dose_mg = _dec("Starting dose (mg)", required=False)
     first_session_max_mg = _dec("First session maximum (mg)", required=False)
-    infusion_duration_min = forms.IntegerField(
+    infusion_duration_min = fields.IntegerField(
         label="Infusion duration (min)", required=False, min_value=1, max_value=1440
     )
-    observation_min = forms.IntegerField(
+    observation_min = fields.IntegerField(
         label="Observation after dose (min)",
         required=False,
         min_value=1,
         max_value=1440,
         help_text="Blank: the clinic policy's minimum for this route.",
     )
-    planned_sessions = forms.IntegerField(
+    planned_sessions = fields.IntegerField(
         label="Planned sessions", required=False, min_value=1, max_value=200
     )
-    review_after_week = forms.IntegerField(
+    review_after_week = fields.IntegerField(
         label="Review after week", required=False, min_value=1, max_value=520
     )
     reason = forms.CharField(
@@ -140,59 +141,59 @@ def _tri_state() -> forms.TypedChoiceField:
 # (section, name, label, unit, cited default constant or None, field, help)
 POLICY_FIELDS: tuple[tuple[str, str, str, str, str | None, forms.Field, str], ...] = (
     ("Dosing", "weight_max_age_days", "Oldest weight used for dosing", "days", None,
-     forms.IntegerField(), "An older weight is refused; weigh the patient again."),
+     fields.IntegerField(), "An older weight is refused; weigh the patient again."),
     ("Dosing", "plausible_weight_min_kg", "Plausible weight, lowest", "kg", None,
-     forms.DecimalField(), ""),
+     fields.DecimalField(), ""),
     ("Dosing", "plausible_weight_max_kg", "Plausible weight, highest", "kg", None,
-     forms.DecimalField(), ""),
+     fields.DecimalField(), ""),
     ("Dosing", "syringe_increment_ml", "Syringe increment", "mL", None,
-     forms.DecimalField(), "Doses round down to a multiple of this volume."),
+     fields.DecimalField(), "Doses round down to a multiple of this volume."),
     ("Dosing", "esketamine_older_adult_28mg_start", "Start esketamine at 28 mg in older adults",
      "", None, forms.BooleanField(required=False), "Hong Kong label option; off by default."),
     ("Dosing", "max_mg_per_rolling_7_days", "Cumulative limit over 7 days", "mg", None,
-     forms.DecimalField(required=False), "Blank: not enforced (no published limit)."),
+     fields.DecimalField(required=False), "Blank: not enforced (no published limit)."),
     ("Dosing", "max_mg_per_rolling_30_days", "Cumulative limit over 30 days", "mg", None,
-     forms.DecimalField(required=False), "Blank: not enforced (no published limit)."),
-    ("Vital signs", "spo2_min_percent", "SpO2 alert below", "%", None, forms.IntegerField(), ""),
+     fields.DecimalField(required=False), "Blank: not enforced (no published limit)."),
+    ("Vital signs", "spo2_min_percent", "SpO2 alert below", "%", None, fields.IntegerField(), ""),
     ("Vital signs", "predose_systolic_max_mmhg", "Pre-dose systolic caution above", "mmHg",
-     "ESKETAMINE_PREDOSE_SYSTOLIC_MAX_MMHG", forms.IntegerField(required=False), ""),
+     "ESKETAMINE_PREDOSE_SYSTOLIC_MAX_MMHG", fields.IntegerField(required=False), ""),
     ("Vital signs", "predose_diastolic_max_mmhg", "Pre-dose diastolic caution above", "mmHg",
-     "ESKETAMINE_PREDOSE_DIASTOLIC_MAX_MMHG", forms.IntegerField(required=False), ""),
+     "ESKETAMINE_PREDOSE_DIASTOLIC_MAX_MMHG", fields.IntegerField(required=False), ""),
     ("Vital signs", "predose_hard_systolic_max_mmhg", "Pre-dose systolic hard stop above",
-     "mmHg", None, forms.IntegerField(required=False), "Blank: none. Not overridable."),
+     "mmHg", None, fields.IntegerField(required=False), "Blank: none. Not overridable."),
     ("Vital signs", "predose_hard_diastolic_max_mmhg", "Pre-dose diastolic hard stop above",
-     "mmHg", None, forms.IntegerField(required=False), "Blank: none. Not overridable."),
+     "mmHg", None, fields.IntegerField(required=False), "Blank: none. Not overridable."),
     ("Vital signs", "systolic_max_mmhg", "In-session systolic alert above", "mmHg", None,
-     forms.IntegerField(required=False), ""),
+     fields.IntegerField(required=False), ""),
     ("Vital signs", "diastolic_max_mmhg", "In-session diastolic alert above", "mmHg", None,
-     forms.IntegerField(required=False), ""),
+     fields.IntegerField(required=False), ""),
     ("Vital signs", "heart_rate_min_bpm", "Heart rate alert below", "beats/min", None,
-     forms.IntegerField(required=False), ""),
+     fields.IntegerField(required=False), ""),
     ("Vital signs", "heart_rate_max_bpm", "Heart rate alert above", "beats/min", None,
-     forms.IntegerField(required=False), ""),
+     fields.IntegerField(required=False), ""),
     ("Vital signs", "respiratory_rate_min_per_min", "Respiratory rate alert below",
-     "breaths/min", None, forms.IntegerField(required=False), ""),
+     "breaths/min", None, fields.IntegerField(required=False), ""),
     ("Vital signs", "respiratory_rate_max_per_min", "Respiratory rate alert above",
-     "breaths/min", None, forms.IntegerField(required=False), ""),
+     "breaths/min", None, fields.IntegerField(required=False), ""),
     ("Timing", "predose_vitals_max_age_min", "Pre-dose vital signs at most", "min old", None,
-     forms.IntegerField(), ""),
+     fields.IntegerField(), ""),
     ("Timing", "predischarge_vitals_max_age_min", "Pre-discharge vital signs at most",
-     "min old", None, forms.IntegerField(), ""),
+     "min old", None, fields.IntegerField(), ""),
     ("Timing", "vitals_tolerance_min", "Scheduled check met within", "± min", None,
-     forms.IntegerField(), ""),
+     fields.IntegerField(), ""),
     ("Observation", "esketamine_min_observation_min", "Esketamine observation at least", "min",
-     "ESKETAMINE_MIN_OBSERVATION_MIN", forms.IntegerField(required=False),
+     "ESKETAMINE_MIN_OBSERVATION_MIN", fields.IntegerField(required=False),
      "A clinic may observe longer, never shorter than the label."),
     ("Observation", "esketamine_npo_food_min", "Esketamine: no food before", "min",
-     "ESKETAMINE_NPO_FOOD_MIN", forms.IntegerField(required=False), ""),
+     "ESKETAMINE_NPO_FOOD_MIN", fields.IntegerField(required=False), ""),
     ("Observation", "esketamine_npo_liquids_min", "Esketamine: no liquids before", "min",
-     "ESKETAMINE_NPO_LIQUIDS_MIN", forms.IntegerField(required=False), ""),
+     "ESKETAMINE_NPO_LIQUIDS_MIN", fields.IntegerField(required=False), ""),
     ("Observation", "observation_min_iv", "IV ketamine observation at least", "min", None,
-     forms.IntegerField(required=False), "No published minimum: the clinic's protocol."),
+     fields.IntegerField(required=False), "No published minimum: the clinic's protocol."),
     ("Observation", "observation_min_im", "IM ketamine observation at least", "min", None,
-     forms.IntegerField(required=False), "No published minimum: the clinic's protocol."),
+     fields.IntegerField(required=False), "No published minimum: the clinic's protocol."),
     ("Observation", "observation_min_sc", "SC ketamine observation at least", "min", None,
-     forms.IntegerField(required=False), "No published minimum: the clinic's protocol."),
+     fields.IntegerField(required=False), "No published minimum: the clinic's protocol."),
     ("Observation", "iv_vitals_schedule_emory_example", "Use the published example IV "
      "vital-sign schedule", "", None, forms.BooleanField(required=False), ""),
     ("Setting", "require_prescriber_on_site_other_routes", "Prescriber on site for racemic "
@@ -202,58 +203,58 @@ POLICY_FIELDS: tuple[tuple[str, str, str, str, str | None, forms.Field, str], ..
      "", None, _tri_state(), "Required for esketamine by the REMS; for other routes a "
      "KetaCare default."),
     ("Setting", "cadss_resolved_max_total", "Dissociation resolved at CADSS total at most",
-     "points", None, forms.IntegerField(required=False), "Blank: no cutoff set."),
+     "points", None, fields.IntegerField(required=False), "Blank: no cutoff set."),
     ("Setting", "care_setting", "Care setting", "", None,
      forms.ChoiceField(choices=[("outpatient", "Outpatient"), ("inpatient", "Inpatient")]), ""),
     ("Outcomes: response", "response_min_reduction_pct", "Response: reduction from baseline at "
-     "least", "%", "OUTCOMES_RESPONSE_MIN_REDUCTION_PCT", forms.DecimalField(required=False), ""),
+     "least", "%", "OUTCOMES_RESPONSE_MIN_REDUCTION_PCT", fields.DecimalField(required=False), ""),
     ("Outcomes: response", "partial_response_min_reduction_pct", "Partial response: reduction "
      "at least", "%", "OUTCOMES_PARTIAL_RESPONSE_MIN_REDUCTION_PCT",
-     forms.DecimalField(required=False), "Must be below the response threshold."),
+     fields.DecimalField(required=False), "Must be below the response threshold."),
     ("Outcomes: response", "futility_sessions_without_response", "Review for futility after",
      "sessions without response", "OUTCOMES_FUTILITY_SESSIONS_WITHOUT_RESPONSE",
-     forms.IntegerField(required=False), ""),
+     fields.IntegerField(required=False), ""),
     ("Outcomes: remission", "madrs_remission_max_total", "MADRS remission at total at most",
-     "points", "OUTCOMES_MADRS_REMISSION_MAX_TOTAL_ESKETAMINE", forms.IntegerField(required=False),
+     "points", "OUTCOMES_MADRS_REMISSION_MAX_TOTAL_ESKETAMINE", fields.IntegerField(required=False),
      "KetECT (2022) used 10 or below; the esketamine programme 12 or below."),
     ("Outcomes: remission", "phq9_remission_max_total", "PHQ-9 remission at total at most",
-     "points", "OUTCOMES_PHQ9_REMISSION_MAX_TOTAL", forms.IntegerField(required=False),
+     "points", "OUTCOMES_PHQ9_REMISSION_MAX_TOTAL", fields.IntegerField(required=False),
      "Remission is PHQ-9 below 5, i.e. at most 4."),
     ("Outcomes: remission", "qids_sr16_remission_max_total", "QIDS-SR16 remission at total at "
      "most", "points", "OUTCOMES_QIDS_SR16_REMISSION_MAX_TOTAL",
-     forms.IntegerField(required=False), ""),
+     fields.IntegerField(required=False), ""),
     ("Outcomes: relapse", "madrs_relapse_min_total", "MADRS relapse at total at least", "points",
-     "OUTCOMES_MADRS_RELAPSE_MIN_TOTAL", forms.IntegerField(required=False), ""),
+     "OUTCOMES_MADRS_RELAPSE_MIN_TOTAL", fields.IntegerField(required=False), ""),
     ("Outcomes: relapse", "phq9_relapse_min_total", "PHQ-9 relapse at total at least", "points",
-     "OUTCOMES_PHQ9_RELAPSE_MIN_TOTAL", forms.IntegerField(required=False), ""),
+     "OUTCOMES_PHQ9_RELAPSE_MIN_TOTAL", fields.IntegerField(required=False), ""),
     ("Outcomes: relapse", "qids_sr16_relapse_min_total", "QIDS-SR16 relapse at total at least",
-     "points", "OUTCOMES_QIDS_SR16_RELAPSE_MIN_TOTAL", forms.IntegerField(required=False), ""),
+     "points", "OUTCOMES_QIDS_SR16_RELAPSE_MIN_TOTAL", fields.IntegerField(required=False), ""),
     ("Outcomes: relapse", "relapse_min_consecutive", "Relapse confirmed on", "consecutive "
-     "assessments", "OUTCOMES_RELAPSE_MIN_CONSECUTIVE", forms.IntegerField(required=False), ""),
+     "assessments", "OUTCOMES_RELAPSE_MIN_CONSECUTIVE", fields.IntegerField(required=False), ""),
     ("Outcomes: relapse", "relapse_confirmation_min_gap_days", "Confirming assessments at least",
-     "days apart", None, forms.IntegerField(required=False),
+     "days apart", None, fields.IntegerField(required=False),
      "Blank: no spacing rule. SUSTAIN-1 used 5-15 days (not verified, so not a default)."),
     ("Outcomes: relapse", "relapse_confirmation_max_gap_days", "Confirming assessments at most",
-     "days apart", None, forms.IntegerField(required=False), "Blank: no spacing rule."),
+     "days apart", None, fields.IntegerField(required=False), "Blank: no spacing rule."),
     ("Outcomes: worsening", "worsening_min_increase_pct", "Sharp worsening: increase at least",
-     "%", "OUTCOMES_WORSENING_MIN_INCREASE_PCT", forms.DecimalField(required=False), ""),
+     "%", "OUTCOMES_WORSENING_MIN_INCREASE_PCT", fields.DecimalField(required=False), ""),
     ("Outcomes: worsening", "phq9_worsening_min_increase_points", "PHQ-9 worsening also needs at "
      "least", "points", "OUTCOMES_PHQ9_WORSENING_MIN_INCREASE_POINTS",
-     forms.IntegerField(required=False), ""),
+     fields.IntegerField(required=False), ""),
     ("Outcomes: worsening", "madrs_worsening_min_increase_points", "MADRS worsening also needs "
-     "at least", "points", None, forms.IntegerField(required=False),
+     "at least", "points", None, fields.IntegerField(required=False),
      "Blank: the percentage alone (no cited point threshold)."),
     ("Outcomes: worsening", "qids_sr16_worsening_min_increase_points", "QIDS-SR16 worsening also "
-     "needs at least", "points", None, forms.IntegerField(required=False),
+     "needs at least", "points", None, fields.IntegerField(required=False),
      "Blank: the percentage alone (no cited point threshold)."),
     ("Maintenance (IV, IM, SC ketamine)", "maintenance_min_interval_days", "Interval at least",
-     "days", None, forms.IntegerField(required=False), "No published interval (frequency is "
+     "days", None, fields.IntegerField(required=False), "No published interval (frequency is "
      "individualised); blank: none. Esketamine always keeps the label's 7-14 days."),
     ("Maintenance (IV, IM, SC ketamine)", "maintenance_max_interval_days", "Interval at most",
-     "days", None, forms.IntegerField(required=False), "Blank: none."),
+     "days", None, fields.IntegerField(required=False), "Blank: none."),
     ("Maintenance (IV, IM, SC ketamine)", "maintenance_default_interval_days",
      "Default interval without enough history", "days", None,
-     forms.IntegerField(required=False), "Blank: a clinician sets the date."),
+     fields.IntegerField(required=False), "Blank: a clinician sets the date."),
 )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from django import forms
 
 from ketacare.clinical.dosing.protocols import Route
 from ketacare.research.cohorts import PHQ9_BANDS, Cohort
+from ketacare.web import fields
 
 TRD_CHOICES = [("", "Any"), ("yes", "Treatment-resistant"), ("no", "Not treatment-resistant")]
 
@@ -15,12 +16,12 @@ class CohortForm(forms.Form):
     route = forms.ChoiceField(
         required=False, choices=[("", "Any"), *[(r.value, r.value.upper()) for r in Route]]
     )
-    first_dose_from = forms.DateField(
+    first_dose_from = fields.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    first_dose_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    age_min = forms.IntegerField(required=False, min_value=0, max_value=130)
-    age_max = forms.IntegerField(required=False, min_value=0, max_value=130)
+    first_dose_to = fields.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    age_min = fields.IntegerField(required=False, min_value=0, max_value=130)
+    age_max = fields.IntegerField(required=False, min_value=0, max_value=130)
     baseline_severity = forms.MultipleChoiceField(
         required=False,
         choices=[(b, b.replace("_", " ").capitalize()) for b in PHQ9_BANDS],

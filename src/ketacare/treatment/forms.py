@@ -9,9 +9,11 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
+from ketacare.clinical.plausibility import LIMITS
 from ketacare.clinical.scales.cadss import CADSS_ITEM_COUNT, CADSS_ITEM_MAX, CADSS_ITEM_MIN
 from ketacare.clinical.scales.moaas import MOAAS
 from ketacare.clinical.session.monitoring import AdverseEventSeverity, AdverseEventType
+from ketacare.web import fields
 
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -36,8 +38,16 @@ class _Form(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def _number(label: str, low: int, high: int, **attrs) -> forms.IntegerField:
-    return forms.IntegerField(
+def _whole(quantity: str) -> tuple[int, int]:
+    limits = LIMITS[quantity]
+    return (
+        int(limits.low) + (1 if limits.open_low else 0),
+        int(limits.high) - (1 if limits.open_high else 0),
+    )
+
+
+def _number(label: str, low: int, high: int, **attrs) -> fields.IntegerField:
+    return fields.IntegerField(
         label=label,
         min_value=low,
         max_value=high,
@@ -63,12 +73,15 @@ class CheckInForm(_Form):
 
 class VitalsForm(_Form):
     id_prefix = "vitals"
-    systolic_mmhg = _number("Systolic BP (mmHg)", 30, 300)
-    diastolic_mmhg = _number("Diastolic BP (mmHg)", 10, 250)
-    heart_rate_bpm = _number("Heart rate (/min)", 10, 300)
-    spo2_percent = _number("SpO2 (%)", 1, 100)
-    respiratory_rate_per_min = _number("Respiratory rate (/min)", 1, 80)
-    taken_at = forms.TimeField(
+    # The core's cited plausibility limits (whole numbers inside them).
+    systolic_mmhg = _number("Systolic BP (mmHg)", *_whole("systolic_mmhg"))
+    diastolic_mmhg = _number("Diastolic BP (mmHg)", *_whole("diastolic_mmhg"))
+    heart_rate_bpm = _number("Heart rate (/min)", *_whole("heart_rate_bpm"))
+    spo2_percent = _number("SpO2 (%)", *_whole("spo2_percent"))
+    respiratory_rate_per_min = _number(
+        "Respiratory rate (/min)", *_whole("respiratory_rate_per_min")
+    )
+    taken_at = fields.TimeField(
         required=False, label="Taken at (blank: now)", widget=_TIME, input_formats=["%H:%M"]
     )
 
@@ -78,8 +91,8 @@ class ClearForm(_Form):
     npo_confirmed = forms.BooleanField(
         required=False, label="Fasting (NPO) confirmed with the patient"
     )
-    last_food_at = forms.DateTimeField(required=False, label="Last food", widget=_DATETIME)
-    last_liquids_at = forms.DateTimeField(required=False, label="Last liquids", widget=_DATETIME)
+    last_food_at = fields.DateTimeField(required=False, label="Last food", widget=_DATETIME)
+    last_liquids_at = fields.DateTimeField(required=False, label="Last liquids", widget=_DATETIME)
     ride_home = forms.CharField(
         required=False, max_length=200, label="Ride home (who drives the patient)"
     )
@@ -94,7 +107,7 @@ class ClearForm(_Form):
 class DoseForm(_Form):
     id_prefix = "dose"
     lot_number = forms.CharField(max_length=40, label="Lot number")
-    dose_mg = forms.DecimalField(
+    dose_mg = fields.DecimalField(
         required=False,
         min_value=0.01,
         max_value=1000,
@@ -102,7 +115,7 @@ class DoseForm(_Form):
         label="Dose (mg)",
         widget=_decimal(),
     )
-    mg_per_kg = forms.DecimalField(
+    mg_per_kg = fields.DecimalField(
         required=False,
         min_value=0.0001,
         max_value=10,
@@ -110,7 +123,7 @@ class DoseForm(_Form):
         label="Dose rate (mg/kg; blank: the course's)",
         widget=_decimal(),
     )
-    vial_concentration_mg_per_ml = forms.DecimalField(
+    vial_concentration_mg_per_ml = fields.DecimalField(
         required=False,
         min_value=0.01,
         max_value=1000,
@@ -118,19 +131,19 @@ class DoseForm(_Form):
         label="Vial concentration (mg/mL)",
         widget=_decimal(),
     )
-    started_at = forms.TimeField(
+    started_at = fields.TimeField(
         required=False, label="Started at (blank: now)", widget=_TIME, input_formats=["%H:%M"]
     )
-    device_1 = forms.TimeField(
+    device_1 = fields.TimeField(
         required=False, label="Device 1 at", widget=_TIME, input_formats=["%H:%M"]
     )
-    device_2 = forms.TimeField(
+    device_2 = fields.TimeField(
         required=False, label="Device 2 at", widget=_TIME, input_formats=["%H:%M"]
     )
-    device_3 = forms.TimeField(
+    device_3 = fields.TimeField(
         required=False, label="Device 3 at", widget=_TIME, input_formats=["%H:%M"]
     )
-    infusion_duration_min = forms.IntegerField(
+    infusion_duration_min = fields.IntegerField(
         required=False,
         min_value=1,
         max_value=600,
@@ -175,7 +188,7 @@ class MoaasForm(_Form):
         choices=[("", "Choose a rating")]
         + [(o.value, f"{o.value}: {o.label}") for o in MOAAS.items[0].options],
     )
-    observed_at = forms.TimeField(
+    observed_at = fields.TimeField(
         required=False, label="Rated at (blank: now)", widget=_TIME, input_formats=["%H:%M"]
     )
 
@@ -185,7 +198,7 @@ class CadssForm(_Form):
 
     id_prefix = "cadss"
 
-    observed_at = forms.TimeField(
+    observed_at = fields.TimeField(
         required=False, label="Rated at (blank: now)", widget=_TIME, input_formats=["%H:%M"]
     )
     dissociation_resolved = forms.BooleanField(
@@ -219,7 +232,7 @@ class AdverseEventForm(_Form):
             for s in AdverseEventSeverity
         ],
     )
-    onset_at = forms.TimeField(
+    onset_at = fields.TimeField(
         required=False, label="Onset at (blank: now)", widget=_TIME, input_formats=["%H:%M"]
     )
     description = forms.CharField(
@@ -234,7 +247,7 @@ class DischargeForm(_Form):
     clinician_ready = forms.BooleanField(
         required=False, label="I judge the patient clinically ready to leave"
     )
-    ready_to_leave_without_minimum_min = forms.IntegerField(
+    ready_to_leave_without_minimum_min = fields.IntegerField(
         required=False,
         min_value=0,
         max_value=1440,
@@ -263,11 +276,11 @@ class OverrideForm(_Form):
 class CourseForm(_Form):
     id_prefix = "course"
     protocol_code = forms.ChoiceField(label="Protocol")
-    start_at = forms.DateTimeField(label="First session", widget=_DATETIME)
-    sessions = forms.IntegerField(
+    start_at = fields.DateTimeField(label="First session", widget=_DATETIME)
+    sessions = fields.IntegerField(
         required=False, min_value=1, max_value=200, label="Sessions (blank: the protocol's)"
     )
-    sessions_per_week = forms.IntegerField(
+    sessions_per_week = fields.IntegerField(
         required=False, min_value=1, max_value=7, label="Sessions per week (blank: the most)"
     )
     open_phase_every_weeks = forms.TypedChoiceField(
@@ -276,21 +289,21 @@ class CourseForm(_Form):
         label="Open-ended phase",
         choices=[(1, "Weekly"), (2, "Every 2 weeks")],
     )
-    mg_per_kg = forms.DecimalField(
+    mg_per_kg = fields.DecimalField(
         required=False,
         min_value=0.0001,
         max_value=10,
         decimal_places=4,
         label="Dose rate (mg/kg; weight-based protocols)",
     )
-    dose_mg = forms.DecimalField(
+    dose_mg = fields.DecimalField(
         required=False,
         min_value=0.01,
         max_value=1000,
         decimal_places=2,
         label="First-session dose (mg; fixed-dose protocols)",
     )
-    vial_concentration_mg_per_ml = forms.DecimalField(
+    vial_concentration_mg_per_ml = fields.DecimalField(
         required=False,
         min_value=0.01,
         max_value=1000,

@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, Field
 
 from ketacare.api.schemas import InputSchema
+from ketacare.clinical.plausibility import LIMITS
 
 
 def _plausible_year(value: datetime) -> datetime:
@@ -18,6 +19,16 @@ def _plausible_year(value: datetime) -> datetime:
 
 
 ClinicDatetime = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
+
+
+def _plausible(quantity: str) -> Any:
+    limits = LIMITS[quantity]
+    return Field(
+        gt=int(limits.low) if limits.open_low else None,
+        ge=None if limits.open_low else int(limits.low),
+        lt=int(limits.high) if limits.open_high else None,
+        le=None if limits.open_high else int(limits.high),
+    )
 
 
 class OverrideIn(InputSchema):
@@ -102,13 +113,13 @@ class CheckInCreate(InputSchema):
 
 
 class VitalsCreate(InputSchema):
-    # Input-sanity bounds only (the core's plausibility limits); clinical thresholds are the
-    # clinic's policy, applied by the core.
-    systolic_mmhg: int = Field(ge=30, le=300)
-    diastolic_mmhg: int = Field(ge=10, le=250)
-    heart_rate_bpm: int = Field(ge=10, le=300)
-    spo2_percent: int = Field(ge=1, le=100)
-    respiratory_rate_per_min: int = Field(ge=1, le=80)
+    # Input-sanity bounds only (the core's cited plausibility limits); clinical thresholds
+    # are the clinic's policy, applied by the core.
+    systolic_mmhg: int = _plausible("systolic_mmhg")
+    diastolic_mmhg: int = _plausible("diastolic_mmhg")
+    heart_rate_bpm: int = _plausible("heart_rate_bpm")
+    spo2_percent: int = _plausible("spo2_percent")
+    respiratory_rate_per_min: int = _plausible("respiratory_rate_per_min")
     taken_at: AwareDatetime
 
 

@@ -136,6 +136,7 @@ _VITALS_WRITE_FIELDS = (
     "state",
     "clinic_id",
     "patient_id",
+    "patient__created_at",  # a reading cannot predate the patient's registration
     "course__protocol_version__clinic_id",
     "course__protocol_version__parameters",
 )
@@ -152,7 +153,7 @@ def lock_session_for_vitals(actor: User, session_id: int) -> TreatmentSession:
     require_permission(actor, Permission.VIEW_PATIENT)
     session = (
         TreatmentSession.objects.select_for_update(of=("self",))
-        .select_related("course__protocol_version")
+        .select_related("course__protocol_version", "patient")
         .only(*_VITALS_WRITE_FIELDS)
         .filter(pk=session_id)
         .filter(clinic_id=actor.clinic_id)

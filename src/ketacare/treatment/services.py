@@ -97,6 +97,7 @@ from ketacare.consent.selectors import consent_gate_for
 from ketacare.controlled_substances import services as ledger_services
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import latest_weight
+from ketacare.plausible import clock_skew, require_reading_time
 from ketacare.protocols.selectors import (
     get_active_protocol_version,
 )
@@ -181,7 +182,13 @@ def _insert_with_known_references(row: Any, references: tuple[str, ...]) -> None
 
 
 def _not_after(when: datetime, now: datetime, field: str) -> None:
-    require(when <= now, "time_in_future", f"{field} cannot be in the future.", field=field)
+    # A client's clock may run ahead of the server's by the clinic's clock skew setting.
+    require(
+        when <= now + clock_skew(),
+        "time_in_future",
+        f"{field} cannot be in the future.",
+        field=field,
+    )
 
 
 def refusals_logged(fn: Callable[..., T]) -> Callable[..., T]:
@@ -544,7 +551,7 @@ def record_vitals(
         "session_not_in_progress",
         f"Vital signs are recorded between check-in and discharge; the session is {locked.state}.",
     )
-    _not_after(taken_at, now, "taken_at")
+    require_reading_time(locked.patient, taken_at, "taken_at", now=now)
     vitals = Vitals(
         systolic_mmhg=systolic_mmhg,
         diastolic_mmhg=diastolic_mmhg,
@@ -915,7 +922,9 @@ def administer_dose(
     transition(session.state, S.DOSING)
     device_times = tuple(device_times)
     start = device_times[0] if device_times else (started_at or now)
-    _not_after(start, now, "started_at")
+    require_reading_time(session.patient, start, "started_at", now=now)
+    for index, device_time in enumerate(device_times[1:], start=1):
+        require_reading_time(session.patient, device_time, f"device_times[{index}]", now=now)
     setup = setup_for(session.course.protocol_version)
     plan = _plan_dose(
         session=session,
@@ -1032,7 +1041,7 @@ def record_observation(
     require_permission(actor, Permission.RECORD_SESSION_OBSERVATIONS)
     session = _load(actor, session)
     now = _now(as_of)
-    _not_after(observed_at, now, "observed_at")
+    require_reading_time(session.patient, observed_at, "observed_at", now=now)
     require(
         session.state in _IN_PROGRESS,
         "session_not_in_progress",

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from tests.support.registration import registered_long_ago
 
 from ketacare.clinical.eligibility.maudsley import MaudsleyBand
 from ketacare.clinical.eligibility.screening import CssrsRisk, SubstanceUseDisorder
@@ -488,6 +489,7 @@ def record_vignette_patient(vignette: Vignette, prescriber, clinic_admin):
 
     inp = build_input(vignette)
     patient = register_patient(
+        as_of=registered_long_ago(),
         actor=prescriber,
         given_name="Vignette",
         family_name=vignette.name[:90],

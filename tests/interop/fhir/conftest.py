@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from tests.support.fhir_client import FhirClient
+from tests.support.registration import registered_long_ago
 
 PHQ9_ITEMS = [2, 2, 1, 1, 2, 1, 1, 1, 1]  # total 12 (2+2+1+1+2+1+1+1+1)
 GAD7_ITEMS = [1, 1, 1, 1, 1, 1, 1]  # total 7
@@ -63,6 +64,8 @@ def other_clinic_patient(outsider):
     from ketacare.patients.services import register_patient
 
     other = register_patient(
+
+        as_of=registered_long_ago(),
         actor=outsider, given_name="Blake", family_name="Brennan",
         date_of_birth=date(1975, 3, 2), sex="male",
     )  # fmt: skip

@@ -7,6 +7,7 @@ from datetime import UTC
 import pytest
 from tests.support.fhir_client import at, entries, ids
 from tests.support.fhir_schema import assert_valid_fhir
+from tests.support.registration import registered_long_ago
 
 from ketacare.audit.models import AuditEntry
 
@@ -261,6 +262,8 @@ def test_intersex_is_sent_as_other_with_the_recorded_value_in_an_extension(fhir,
     from ketacare.patients.services import register_patient
 
     patient = register_patient(
+
+        as_of=registered_long_ago(),
         actor=prescriber, given_name="Rowan", family_name="Reyes",
         date_of_birth=date(1990, 1, 1), sex="intersex",
     )  # fmt: skip

@@ -25,9 +25,8 @@ Sources
   * a hard, non-overridable pre-dose BP block is a clinic setting with NO default.
 
 Deliberately not done
-- The plausibility limits below are INPUT-SANITY limits (typos, unit mix-ups, swapped
-  fields), chosen wider than any reading a monitor would show in a living patient. They are
-  not clinical thresholds and do not appear in docs/clinical-sources.md.
+- The plausibility limits are input-sanity limits (typos, unit mix-ups, swapped fields),
+  not clinical thresholds: ``ketacare.clinical.plausibility.LIMITS``, each cited there.
 - No trend analysis (e.g. "BP rising over three readings"); no MAP computation.
 """
 
@@ -38,6 +37,7 @@ from datetime import datetime
 
 from ketacare.clinical.errors import require
 from ketacare.clinical.gates import Finding
+from ketacare.clinical.plausibility import require_plausible
 from ketacare.clinical.session.references import (
     KETACARE_CLINIC_SETTING,
     SPRAVATO_LABEL_BP_SUMMARY,
@@ -53,15 +53,14 @@ ESKETAMINE_PREDOSE_DIASTOLIC_MAX_MMHG = cited(
     "ESKETAMINE_PREDOSE_DIASTOLIC_MAX_MMHG", 90, "mmHg", SPRAVATO_LABEL_BP_SUMMARY
 )
 
-# Input-sanity limits (inclusive), NOT clinical thresholds: wider than any real reading so
-# that only typos and unit errors are refused. Not cited on purpose (see module docstring).
-_PLAUSIBLE: dict[str, tuple[int, int]] = {
-    "systolic_mmhg": (30, 300),
-    "diastolic_mmhg": (10, 250),
-    "heart_rate_bpm": (10, 300),
-    "spo2_percent": (1, 100),  # a saturation above 100% is impossible
-    "respiratory_rate_per_min": (1, 80),
-}
+# Input-sanity limits, not clinical thresholds: cited in ketacare.clinical.plausibility.
+_PLAUSIBLE_FIELDS = (
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "heart_rate_bpm",
+    "spo2_percent",
+    "respiratory_rate_per_min",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +75,7 @@ class Vitals:
     taken_at: datetime
 
     def __post_init__(self) -> None:
-        for field, (low, high) in _PLAUSIBLE.items():
+        for field in _PLAUSIBLE_FIELDS:
             value = getattr(self, field)
             require(
                 isinstance(value, int) and not isinstance(value, bool),
@@ -84,16 +83,7 @@ class Vitals:
                 f"{field} must be a whole number.",
                 field=field,
             )
-            require(
-                low <= value <= high,
-                "vitals_implausible",
-                f"{field} = {value} is outside the plausible range {low}-{high}; "
-                "check the reading and its unit.",
-                field=field,
-                value=value,
-                plausible_min=low,
-                plausible_max=high,
-            )
+            require_plausible(field, value, code="vitals_implausible")
         require(
             self.systolic_mmhg > self.diastolic_mmhg,
             "vitals_implausible",
