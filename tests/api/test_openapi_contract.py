@@ -78,3 +78,23 @@ def test_request_body_in_the_document_is_the_handlers_model(handler_model, detai
     published = COMPONENTS[name]
     assert published.get("properties") == expected.get("properties")
     assert published.get("required") == expected.get("required")
+
+
+def test_each_declared_link_names_an_operation_and_its_parameters():
+    by_id = {
+        details["operationId"]: details
+        for methods in DOCUMENT["paths"].values()
+        for details in methods.values()
+    }
+    links = [
+        (link, by_id.get(link["operationId"]))
+        for methods in DOCUMENT["paths"].values()
+        for details in methods.values()
+        for response in details["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) >= 7  # the create -> read pairs (patients, courses, plans, ...)
+    for link, target in links:
+        assert target is not None, link["operationId"]
+        path_params = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+        assert set(link["parameters"]) == path_params, link["operationId"]

@@ -4,8 +4,12 @@ admin, researcher, patient) and with none: no request may yield a 5xx, and every
 must match the documented schema (status code, content type, body, headers). Runs against
 SQLite and PostgreSQL like the rest.
 
-Bounded for CI: ``FUZZ_EXAMPLES`` generated cases per operation, each sent once per role
-(93 operations x 8 callers x a few cases: a few thousand requests, about a minute)."""
+A second test follows the document's OpenAPI links (register a patient, then read and
+update it; order a course, then read its first session; ...) as a state machine.
+
+Bounded for CI: ``FUZZ_EXAMPLES`` generated cases per operation, each sent once per caller
+(about 95 operations x 8 callers x 4 cases: about three thousand requests, about a minute of
+CPU); no explicit-example phase and no shrinking, whose cost max_examples does not bound."""
 
 import pytest
 import schemathesis
@@ -77,3 +81,29 @@ def test_api_never_errors_and_matches_its_schema_for_every_role(case, callers):
         except Exception as exc:
             exc.add_note(f"caller: {who}")
             raise
+
+
+class Workflow(schema.as_state_machine()):
+    """Follows the document's links (create, then read what was created) as a prescriber."""
+
+    headers: dict[str, str] = {}
+
+    def get_call_kwargs(self, case):
+        return {"headers": self.headers}
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):
+        case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+
+def test_linked_operations_never_error_and_match_their_schema(callers):
+    Workflow.headers = callers["prescriber"]
+    Workflow.run(
+        settings=settings(
+            max_examples=FUZZ_EXAMPLES * 3,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            phases=[Phase.generate],
+        )
+    )

@@ -77,11 +77,27 @@ class BrowserSession(SessionAuth):
 API_AUTH = [BearerToken(), BrowserSession()]
 
 
-def guard(permission: Permission) -> dict[str, Any]:
-    """Route keyword arguments: authenticate, require ``permission``, and document it."""
+def guard(
+    permission: Permission, *, links: dict[str, tuple[str, dict[str, str]]] | None = None
+) -> dict[str, Any]:
+    """Route keyword arguments: authenticate, require ``permission``, and document it.
+
+    ``links`` documents OpenAPI links from the 201 answer to the operations that read what
+    was created (name -> (operationId, parameters as runtime expressions)); clients and
+    stateful fuzzers follow them."""
+    extra: dict[str, Any] = {"x-permission": str(permission)}
+    if links:
+        extra["responses"] = {
+            201: {
+                "links": {
+                    name: {"operationId": operation_id, "parameters": parameters}
+                    for name, (operation_id, parameters) in links.items()
+                }
+            }
+        }
     return {
         "auth": [BearerToken(permission), BrowserSession(permission)],
-        "openapi_extra": {"x-permission": str(permission)},
+        "openapi_extra": extra,
     }
 
 

@@ -43,7 +43,15 @@ def get_plan(request, patient_id: RecordId):
 @router.post(
     "/patients/{patient_id}/plan",
     response={201: CarePlanRead, **ERROR_RESPONSES},
-    **guard(Permission.MANAGE_PLAN),
+    **guard(
+        Permission.MANAGE_PLAN,
+        links={
+            "GetPlan": (
+                "ketacare_careplans_api_get_plan",
+                {"patient_id": "$request.path.patient_id"},
+            )
+        },
+    ),
 )
 def record_plan(request, patient_id: RecordId, payload: CarePlanCreate):
     """Write the patient's plan. When a plan exists this creates a new version that supersedes

@@ -56,7 +56,15 @@ def publish_consent_version(request, payload: ConsentVersionCreate):
 @router.post(
     "/patients/{patient_id}/consents",
     response={201: ConsentRead, **ERROR_RESPONSES},
-    **guard(Permission.RECORD_CONSENT),
+    **guard(
+        Permission.RECORD_CONSENT,
+        links={
+            "ListPatientConsents": (
+                "ketacare_consent_api_list_patient_consents",
+                {"patient_id": "$request.path.patient_id"},
+            )
+        },
+    ),
 )
 def sign_consent(request, patient_id: RecordId, payload: ConsentCreate):
     """Record the patient's signature of a consent version; the caller is the witness. The

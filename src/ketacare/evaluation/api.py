@@ -24,7 +24,15 @@ router = Router(tags=["evaluation"])
 @router.post(
     "/patients/{patient_id}/evaluations",
     response={201: EvaluationRead, **ERROR_RESPONSES},
-    **guard(Permission.RECORD_EVALUATION),
+    **guard(
+        Permission.RECORD_EVALUATION,
+        links={
+            "GetLatestEvaluation": (
+                "ketacare_evaluation_api_latest_evaluation",
+                {"patient_id": "$request.path.patient_id"},
+            )
+        },
+    ),
 )
 def record_evaluation(request, patient_id: RecordId, payload: EvaluationCreate):
     """Record a screening and get the eligibility verdict. Antidepressant trials, age and

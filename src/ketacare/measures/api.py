@@ -62,7 +62,15 @@ def score_scale(request, payload: ScaleScoreCreate, code: str = Path(..., max_le
 @router.post(
     "/patients/{patient_id}/assessments",
     response={201: RecordedAssessmentRead, **ERROR_RESPONSES},
-    **guard(Permission.RECORD_ASSESSMENT),
+    **guard(
+        Permission.RECORD_ASSESSMENT,
+        links={
+            "ListAssessments": (
+                "ketacare_measures_api_list_assessments",
+                {"patient_id": "$request.path.patient_id"},
+            )
+        },
+    ),
 )
 def record_assessment(request, patient_id: RecordId, payload: AssessmentCreate):
     """Record a scale for a patient. The server scores it (a client total is not accepted) and,

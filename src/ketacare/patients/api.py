@@ -49,7 +49,19 @@ def list_patients(request, filters: Query[PatientFilter]):
 @router.post(
     "/patients",
     response={201: PatientRead, **ERROR_RESPONSES},
-    **guard(Permission.REGISTER_PATIENT),
+    **guard(
+        Permission.REGISTER_PATIENT,
+        links={
+            "GetPatient": (
+                "ketacare_patients_api_get_patient",
+                {"patient_id": "$response.body#/id"},
+            ),
+            "UpdatePatient": (
+                "ketacare_patients_api_update_patient",
+                {"patient_id": "$response.body#/id"},
+            ),
+        },
+    ),
 )
 def register_patient(request, payload: PatientCreate):
     """Register a new patient at the caller's clinic. A medical record number is assigned."""

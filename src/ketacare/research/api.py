@@ -48,7 +48,15 @@ def _zip_guard() -> dict:
 @router.post(
     "/research/exports",
     response={201: ExportRead, **ERROR_RESPONSES},
-    **guard(Permission.EXPORT_DEIDENTIFIED),
+    **guard(
+        Permission.EXPORT_DEIDENTIFIED,
+        links={
+            "DownloadExport": (
+                "ketacare_research_api_download_export",
+                {"export_id": "$response.body#/id"},
+            )
+        },
+    ),
 )
 def create_export(request, payload: ExportCreate):
     """Export a cohort's de-identified records (patients, courses, sessions and doses,

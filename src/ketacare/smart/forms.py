@@ -1,6 +1,8 @@
 from django import forms
 from oauth2_provider.forms import AllowForm
 
+from ketacare.web import fields
+
 
 class SmartAllowForm(AllowForm):
     """The toolkit's consent form plus SMART's launch parameters (checked again on POST:
@@ -8,4 +10,4 @@ class SmartAllowForm(AllowForm):
 
     aud = forms.CharField(required=False, widget=forms.HiddenInput())
     launch = forms.CharField(required=False, widget=forms.HiddenInput())
-    patient = forms.IntegerField(required=False, min_value=1, label="Patient")
+    patient = fields.IntegerField(required=False, min_value=1, label="Patient")

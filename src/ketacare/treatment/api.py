@@ -69,7 +69,15 @@ def _read(request, session_id: int) -> dict:
 @router.post(
     "/patients/{patient_id}/courses",
     response={201: CourseRead, **ERROR_RESPONSES},
-    **guard(Permission.ORDER_TREATMENT),
+    **guard(
+        Permission.ORDER_TREATMENT,
+        links={
+            "GetFirstSession": (
+                "ketacare_treatment_api_get_session",
+                {"session_id": "$response.body#/sessions/0/id"},
+            )
+        },
+    ),
 )
 def order_course(request, patient_id: RecordId, payload: CourseCreate):
     """Order a course under the clinic's active protocol version. Returns the course with its
