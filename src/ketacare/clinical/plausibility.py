@@ -42,7 +42,7 @@ from decimal import Decimal
 from typing import Any
 
 from ketacare.clinical.errors import InvalidClinicalInput
-from ketacare.clinical.sources import Source, cited
+from ketacare.clinical.sources import Grade, Source, cited
 
 MIMIC_CODE_VITALS = Source(
     key="mimic-code-vitals",
@@ -56,12 +56,14 @@ MIMIC_CODE_VITALS = Source(
         "vitalsign.sql: heart_rate 0<x<300; sbp 0<x<400; dbp 0<x<300; resp_rate 0<x<70; "
         "spo2 0<x<=100; temperature 10<x<50 degC"
     ),
+    grade=Grade.PRIMARY,  # the query itself, read in the repository
 )
 GWR_TALLEST = Source(
     key="gwr-tallest-wadlow",
     citation="Guinness World Records: tallest man ever, Robert Wadlow, 2.72 m (8 ft 11.1 in).",
     url="https://kids.guinnessworldrecords.com/news/2019/2/a-history-of-record-breaking-giants-100-years-after-the-tallest-man-in-the-world-511577",
     locator="last measured 27 June 1940: 2.72 m",
+    grade=Grade.PRIMARY,  # Guinness World Records' own page
 )
 GWR_SHORTEST = Source(
     key="gwr-shortest-dangi",
@@ -72,6 +74,7 @@ GWR_SHORTEST = Source(
     url="https://www.thenationalnews.com/world/asia/nepalese-man-is-world-s-shortest-person-ever-recorded-1.390054",
     locator="measured three times in 24 hours at the CIWEC Clinic, Kathmandu: 54.6 cm",
     verified=False,  # secondary copy of the Guinness announcement
+    grade=Grade.SECONDARY,
 )
 GWR_HEAVIEST = Source(
     key="gwr-heaviest-minnoch",
@@ -82,6 +85,7 @@ GWR_HEAVIEST = Source(
     url="https://quizzclub.com/games/welcome/who-has-been-the-heaviest-person-in-the-world/answer/84739/",
     locator="peak weight approximately 1,400 lb (635 kg)",
     verified=False,  # secondary copy; an outer bound that only widens what is accepted
+    grade=Grade.SECONDARY,
 )
 GWR_LIGHTEST = Source(
     key="gwr-lightest-zarate",
@@ -92,6 +96,7 @@ GWR_LIGHTEST = Source(
     url="https://www.mostextreme.org/lightest_person.php",
     locator="4.7 pounds (2.1 kg) at the age of 17",
     verified=False,  # secondary copy; an outer bound that only widens what is accepted
+    grade=Grade.SECONDARY,
 )
 OLDEST_VERIFIED_LIFE = Source(
     key="calment-122y",
@@ -103,6 +108,7 @@ OLDEST_VERIFIED_LIFE = Source(
     url="https://en.wikipedia.org/wiki/Jeanne_Calment",
     locator="documented lifespan of 122 years and 164 days",
     verified=False,  # encyclopedia summary; the floor itself is KetaCare's rule
+    grade=Grade.HEURISTIC,  # KetaCare's floor, checked against the longest verified life
 )
 
 
