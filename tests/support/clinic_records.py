@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from tests.support.registration import registered_long_ago
 
 from ketacare.accounts.models import Role
 
@@ -27,6 +28,7 @@ def register_demo_patient(prescriber, given_name: str = "Avery", family_name: st
     from ketacare.patients.services import register_patient
 
     return register_patient(
+        as_of=registered_long_ago(),
         actor=prescriber, given_name=given_name, family_name=family_name,
         date_of_birth=date(1980, 5, 17), sex="female", current_episode_onset=date(2025, 6, 1),
     )  # fmt: skip
