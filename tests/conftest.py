@@ -45,7 +45,7 @@ def make_user(
     from ketacare.accounts.second_factor import provision_totp_device
     from ketacare.accounts.services import create_user
 
-    if role == Role.PRESCRIBER:
+    if role in (Role.PRESCRIBER, Role.NURSE):  # licensed clinicians
         extra.setdefault("license_number", f"LIC-{username}")
         extra.setdefault("license_expiry", timezone.localdate() + timedelta(days=365))
     user = create_user(

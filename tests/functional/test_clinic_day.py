@@ -1,8 +1,8 @@
 """A whole clinic day on the demo clinic, each person in their own browser:
 
 the front desk checks a patient in; the nurse records a blood pressure over the pre-dose
-threshold and sees the session blocked; the prescriber overrides it with a reason; the dose
-is given; vitals, MOAA/S and CADSS are recorded; discharge is refused before the minimum
+threshold and sees the session held; the prescriber acknowledges the warning with a reason; the
+dose is given; vitals, MOAA/S and CADSS are recorded; discharge is refused before the minimum
 observation and accepted after it; the patient answers a PHQ-9 with item 9 positive in the
 portal and the alert appears on the clinic board. The prescriber then orders a course.
 
@@ -98,7 +98,7 @@ def test_a_whole_clinic_day_as_separate_users(
 ):
     from ketacare.accounts.models import User
     from ketacare.demo.seed import seed_demo_clinic
-    from ketacare.treatment.models import Course, SessionOverride, TreatmentSession
+    from ketacare.treatment.models import Course, SessionAcknowledgment, TreatmentSession
 
     with time_machine.travel(_start_of_day(), tick=True) as clock:
         assert seed_demo_clinic(password=PASSWORD)
@@ -177,17 +177,19 @@ def test_a_whole_clinic_day_as_separate_users(
         assert_accessible(page)
         nurse.page.screenshot(path=str(screenshot_dir / "run-sheet-blocked.png"), full_page=True)
 
-        # 3. The prescriber overrides the BP blocker with a reason.
+        # 3. The prescriber acknowledges the BP warning with a reason (the label's 140/90 is
+        #    guidance, so it is acknowledged, not overridden: issue 16.2).
         page = prescriber.open(run_sheet)
-        form = page.locator("#override-form")
+        expect(page.locator("#blockers-region .evidence").first).to_contain_text("Evidence:")
+        form = page.locator("#acknowledge-form")
         form.locator('input[value="bp_above_predose_threshold"]').check()
         form.get_by_label("Reason (required)").fill(
             "Anxious on arrival; repeat 150/92 and falling. Proceed with BP at 40 min."
         )
-        form.get_by_role("button", name="Override and record reason").click()
-        covered = page.locator("#blockers-region").get_by_text("Overridden by a prescriber")
+        form.get_by_role("button", name="Acknowledge and record reason").click()
+        covered = page.locator("#blockers-region").get_by_text("Acknowledged", exact=True)
         expect(covered).to_be_visible()
-        assert SessionOverride.objects.filter(session=session).count() == 1
+        assert SessionAcknowledgment.objects.filter(session=session).count() == 1
         page.screenshot(path=str(screenshot_dir / "run-sheet-override.png"), full_page=True)
         prescriber.leave()
 

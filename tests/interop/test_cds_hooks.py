@@ -618,3 +618,33 @@ def test_cards_carry_smart_links_to_the_chart_and_run_sheet(cds, settings):
 def test_without_a_smart_launch_url_cards_have_no_dead_links(cds, settings):
     settings.KETACARE_SMART_LAUNCH_URL = None
     assert all("links" not in c for c in cds(_request()).json()["cards"])
+
+
+def test_every_card_reason_names_its_source_and_grade(cds):
+    # Issue 16.5: a prescriber sees whether a reason is a label contraindication (primary,
+    # mandatory) or a general guide or heuristic, in one line per reason.
+    response = cds(
+        _request(
+            _input(
+                eligibility=EligibilityFacts(
+                    frozenset({Contraindication.INTRACEREBRAL_HEMORRHAGE_HISTORY}),
+                    frozenset(),
+                    3,
+                    None,
+                )
+            )
+        )
+    )
+    cards = response.json()["cards"]
+    excluded = [c for c in cards if c["summary"].startswith("Not recommended")]
+    assert excluded
+    for card in excluded:
+        assert "Evidence:" in card["detail"]
+        assert "source" in card["detail"]  # "primary source", "secondary source", ...
+    esketamine = next(
+        c
+        for c in excluded
+        if c["extension"]["org.ketacare.recommendation"]["option"] == "esketamine_intranasal"
+    )
+    assert "[primary source" in esketamine["detail"]
+    assert "(primary source" in esketamine["source"]["label"]

@@ -44,7 +44,8 @@ def _vitals(nurse, session, systolic=124):
 
 @pytest.fixture
 def discharged(esketamine_course, cleared, prescriber, nurse, clock):
-    """Session 1: 56 mg, BP at 40 minutes, discharged 120 minutes after the first device."""
+    """Session 1: 56 mg (2 devices), BP 40 minutes and discharge 120 minutes after the last
+    device (observation counts from the end of administration, issue 16.3)."""
     session = cleared(esketamine_course.sessions[0])
     start = timezone.now() - timedelta(minutes=5)
     administer_dose(
@@ -59,9 +60,9 @@ def discharged(esketamine_course, cleared, prescriber, nurse, clock):
     record_observation(
         actor=nurse, session=session, scale="moaas", items=[5], observed_at=timezone.now()
     )
-    clock.shift(timedelta(minutes=35))
+    clock.shift(timedelta(minutes=40))
     _vitals(nurse, session, 126)
-    clock.shift(timedelta(minutes=75))
+    clock.shift(timedelta(minutes=70))
     _vitals(nurse, session, 122)
     record_observation(
         actor=nurse, session=session, scale="moaas", items=[5], observed_at=timezone.now()
@@ -74,7 +75,7 @@ def discharged(esketamine_course, cleared, prescriber, nurse, clock):
         observed_at=timezone.now(),
         dissociation_resolved=True,
     )
-    clock.shift(timedelta(minutes=5))
+    clock.shift(timedelta(minutes=10))
     return discharge_session(
         actor=nurse, session=session, clinician_ready=True, ready_to_leave_without_minimum_min=90
     )

@@ -116,7 +116,7 @@ def test_ordering_without_consent_is_409(api, prescriber, patient, clinic_policy
     assert "consent_missing" in [b["code"] for b in response.json()["details"]["blockers"]]
 
 
-def test_high_predose_bp_answers_409_with_blockers_and_writes_nothing(
+def test_high_predose_bp_answers_409_with_an_acknowledgment_required_and_writes_nothing(
     api, nurse, esketamine_course, unchanged
 ):
     session_id = esketamine_course.sessions[0].pk
@@ -126,26 +126,41 @@ def test_high_predose_bp_answers_409_with_blockers_and_writes_nothing(
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "bp_above_predose_threshold"
-    blocker = body["details"]["blockers"][0]
-    assert set(blocker) >= {"code", "message", "source"}
+    assert body["details"]["blockers"] == []
+    warning = body["details"]["acknowledgments_required"][0]
+    assert set(warning) >= {"code", "message", "source"}
+    assert warning["acknowledge"] is True
+    # The evidence line: source and grade, linked to the sources page.
+    assert warning["source"]["grade"] == "secondary"
+    assert warning["source"]["href"].startswith("/sources/#source-")
     check()
     assert TreatmentSession.objects.get(pk=session_id).state == "checked_in"
     assert not TreatmentSession.objects.get(pk=session_id).npo_confirmed  # not written either
 
 
-def test_prescriber_override_over_the_api_lets_the_clearance_through(
-    api, nurse, prescriber, esketamine_course
+def test_nurse_acknowledgment_over_the_api_lets_the_clearance_through(
+    api, nurse, esketamine_course
 ):
     session_id = esketamine_course.sessions[0].pk
     client = _checked_in_over_api(api, nurse, session_id, 150, 95)
-    override = {"codes": ["bp_above_predose_threshold"], "reason": "Treated hypertension."}
-    assert api(nurse).post(f"/sessions/{session_id}/override", override).status_code == 403
-    created = api(prescriber).post(f"/sessions/{session_id}/override", override)
-    assert created.status_code == 201
+    ack = {"codes": ["bp_above_predose_threshold"], "reason": "Treated hypertension."}
+    created = client.post(f"/sessions/{session_id}/acknowledgments", ack)
+    assert created.status_code == 201, created.content
+    assert created.json()["codes"] == ["bp_above_predose_threshold"]
     cleared = client.post(f"/sessions/{session_id}/clear", CLEAR)
     assert cleared.status_code == 200, cleared.content
     assert cleared.json()["state"] == "cleared"
-    assert AuditEntry.objects.filter(action="override").count() == 2
+    assert AuditEntry.objects.filter(summary="clinical warning acknowledged").count() == 1
+
+
+def test_acknowledgment_without_a_reason_is_422_over_the_api(api, nurse, esketamine_course):
+    session_id = esketamine_course.sessions[0].pk
+    client = _checked_in_over_api(api, nurse, session_id, 150, 95)
+    response = client.post(
+        f"/sessions/{session_id}/acknowledgments",
+        {"codes": ["bp_above_predose_threshold"], "reason": "  "},
+    )
+    assert response.status_code == 422
 
 
 def test_nurse_inline_override_of_a_dose_is_403_and_writes_nothing(

@@ -20,6 +20,7 @@ from tests.support.registration import registered_long_ago
 from ketacare.audit.models import AuditEntry
 from ketacare.treatment.models import (
     Course,
+    SessionAcknowledgment,
     SessionObservation,
     SessionOverride,
     TreatmentSession,
@@ -238,24 +239,29 @@ def test_prescriber_sees_the_override_form_and_nurse_does_not(
     )
 
 
-def test_prescriber_overrides_bp_with_reason_and_it_is_audited(
-    client, nurse, prescriber, esketamine_session
+def test_nurse_acknowledges_high_bp_on_the_run_sheet_with_reason_and_it_is_audited(
+    client, nurse, esketamine_session
 ):
     check_in(actor=nurse, session=esketamine_session)
     record_vitals(
         actor=nurse, session=esketamine_session, taken_at=timezone.now(), **_ints(HIGH_BP)
     )
-    client.force_login(prescriber)
+    client.force_login(nurse)
+    page = client.get(f"/sessions/{esketamine_session.pk}/").content.decode()
+    assert 'id="acknowledge-form"' in page
+    assert "Warnings to acknowledge before the next step" in page
+    assert "Evidence:" in page  # source and grade, one line
+    assert "secondary source" in page
     response = client.post(
-        f"/sessions/{esketamine_session.pk}/override/",
+        f"/sessions/{esketamine_session.pk}/acknowledge/",
         {"codes": ["bp_above_predose_threshold"], "reason": "Anxious; repeat BP 150/92 trend down"},
     )
     assert response.status_code == 302
-    row = SessionOverride.objects.get(session=esketamine_session)
+    row = SessionAcknowledgment.objects.get(session=esketamine_session)
     assert row.codes == ["bp_above_predose_threshold"]
-    assert AuditEntry.objects.filter(action="override", actor=prescriber).exists()
+    assert AuditEntry.objects.filter(summary="clinical warning acknowledged", actor=nurse).exists()
     body = _text(client.get(f"/sessions/{esketamine_session.pk}/"))
-    assert "Overridden by a prescriber" in body
+    assert "Acknowledged" in body
     assert "Anxious; repeat BP 150/92 trend down" in body
 
 

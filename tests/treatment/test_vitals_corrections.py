@@ -33,7 +33,9 @@ MISTYPED = {**NORMAL, "systolic_mmhg": 214}
 
 def _codes(session):
     fresh = TreatmentSession.objects.get(pk=session.pk)
-    return {b["code"] for b in session_status(fresh, timezone.now())["blockers"]}
+    status = session_status(fresh, timezone.now())
+    # Blockers and the warnings that need an acknowledgment both stop the next step.
+    return {f["code"] for f in status["blockers"] + status["acknowledgments"]}
 
 
 @pytest.fixture

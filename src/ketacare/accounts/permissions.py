@@ -36,6 +36,8 @@ class Permission(StrEnum):
     MANAGE_CONSENT_DOCUMENTS = "manage_consent_documents"
     ORDER_TREATMENT = "order_treatment"  # courses and doses
     OVERRIDE_CLINICAL_GATE = "override_clinical_gate"
+    # Acknowledge a guidance-grade warning with a reason (issue 16.2): licensed clinicians.
+    ACKNOWLEDGE_CLINICAL_WARNING = "acknowledge_clinical_warning"
     CHECK_IN = "check_in"
     RECORD_SESSION_OBSERVATIONS = "record_session_observations"  # vitals, CADSS, MOAA/S, AEs
     ADMINISTER_DOSE = "administer_dose"
@@ -129,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.RECORD_CONSENT,
             Permission.ORDER_TREATMENT,
             Permission.OVERRIDE_CLINICAL_GATE,
+            Permission.ACKNOWLEDGE_CLINICAL_WARNING,
             Permission.CHECK_IN,
             Permission.RECORD_SESSION_OBSERVATIONS,
             Permission.ADMINISTER_DOSE,
@@ -146,6 +149,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         _CLINICAL_READ
         | {
             Permission.VIEW_TREATMENT,
+            Permission.ACKNOWLEDGE_CLINICAL_WARNING,
             Permission.RECORD_CLINICAL_HISTORY,
             Permission.RECORD_CONSENT,
             Permission.CHECK_IN,
@@ -238,7 +242,13 @@ def holds(user, permission: Permission | str) -> bool:
 
 
 # Permissions that act on a licence: refused when the prescriber's licence has lapsed.
-LICENSED_PERMISSIONS = frozenset({Permission.ORDER_TREATMENT, Permission.OVERRIDE_CLINICAL_GATE})
+LICENSED_PERMISSIONS = frozenset(
+    {
+        Permission.ORDER_TREATMENT,
+        Permission.OVERRIDE_CLINICAL_GATE,
+        Permission.ACKNOWLEDGE_CLINICAL_WARNING,
+    }
+)
 
 
 class PermissionDenied(Exception):
@@ -292,6 +302,14 @@ def require_permission(user, permission: Permission) -> None:
             raise PermissionDenied(
                 "Your prescriber licence is not on record as current; update it before ordering "
                 "or overriding.",
+                code="licence_not_current",
+            )
+        if permission in LICENSED_PERMISSIONS and permission in ROLE_PERMISSIONS.get(
+            getattr(user, "role", ""), frozenset()
+        ):
+            raise PermissionDenied(
+                "Acknowledging a clinical warning needs a licence on record as current; "
+                "update it on your account first.",
                 code="licence_not_current",
             )
         raise PermissionDenied()

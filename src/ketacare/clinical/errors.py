@@ -39,16 +39,27 @@ class GateBlocked(ClinicalError):
 
     def __init__(self, decision: GateDecision, message: str | None = None) -> None:
         blockers = decision.blockers
-        first = blockers[0] if blockers else None
+        pending = decision.acknowledgments
+        findings = blockers or pending
+        first = findings[0] if len(findings) == 1 else None
+        if first is not None:
+            code, default = first.code, first.message
+        elif blockers:
+            code, default = "gate_blocked", "The action is blocked by clinical safety checks."
+        else:
+            code = "acknowledgment_required"
+            default = "Acknowledge the warnings, with a reason, before proceeding."
+        if not blockers and pending and first is not None:
+            default += " Acknowledge it with a reason to proceed."
         super().__init__(
-            code=first.code if first and len(blockers) == 1 else "gate_blocked",
-            message=message
-            or (
-                first.message
-                if first and len(blockers) == 1
-                else "The action is blocked by clinical safety checks."
-            ),
-            details={"blockers": [b.as_dict() for b in blockers]},
+            code=code,
+            message=message or default,
+            details={
+                "blockers": [b.as_dict() for b in blockers],
+                "acknowledgments_required": [
+                    {**a.as_dict(), "overridable": False, "acknowledge": True} for a in pending
+                ],
+            },
         )
         self.decision = decision
 

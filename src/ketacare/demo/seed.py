@@ -69,8 +69,13 @@ def _staff(clinic: Clinic, password: str) -> dict[str, User]:
             role=role,
             first_name=first,
             last_name=last,
-            license_number="MD-DEMO-0001" if role == Role.PRESCRIBER else "",
-            license_expiry=today + timedelta(days=730) if role == Role.PRESCRIBER else None,
+            license_number={Role.PRESCRIBER: "MD-DEMO-0001", Role.NURSE: "RN-DEMO-0001"}.get(
+                role, ""
+            ),
+            # Licensed clinicians: the prescriber, and the nurse (who may acknowledge warnings).
+            license_expiry=(
+                today + timedelta(days=730) if role in (Role.PRESCRIBER, Role.NURSE) else None
+            ),
             validate=False,
         )
     users["admin"].is_staff = True

@@ -132,6 +132,18 @@ class ProtocolVersionForm(forms.Form):
 _DEFAULT_YES = [("", "KetaCare default (yes)"), ("true", "Yes"), ("false", "No")]
 
 
+def _anchor_choice() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        required=False,
+        empty_value=None,
+        choices=[
+            ("", "Default: the first device (the REMS form's count)"),
+            ("last_dose", "The last device or the end of the infusion (after administration)"),
+            ("first_dose", "The first device (the REMS monitoring form's count)"),
+        ],
+    )
+
+
 def _tri_state() -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         choices=_DEFAULT_YES, coerce=lambda v: v == "true", empty_value=None, required=False
@@ -184,6 +196,9 @@ POLICY_FIELDS: tuple[tuple[str, str, str, str, str | None, forms.Field, str], ..
     ("Observation", "esketamine_min_observation_min", "Esketamine observation at least", "min",
      "ESKETAMINE_MIN_OBSERVATION_MIN", fields.IntegerField(required=False),
      "A clinic may observe longer, never shorter than the label."),
+    ("Observation", "observation_from", "Count observation and the 40-minute BP from", "",
+     "OBSERVATION_ANCHOR_DEFAULT", _anchor_choice(),
+     "The label says after administration; with 84 mg the last device is 10 min later."),
     ("Observation", "esketamine_npo_food_min", "Esketamine: no food before", "min",
      "ESKETAMINE_NPO_FOOD_MIN", fields.IntegerField(required=False), ""),
     ("Observation", "esketamine_npo_liquids_min", "Esketamine: no liquids before", "min",

@@ -44,7 +44,7 @@ from ketacare.clinical.outcomes import (
 from ketacare.clinical.outcomes.definitions import MADRS
 from ketacare.clinical.session import types as session_types
 from ketacare.clinical.session.monitoring import iv_example_schedule
-from ketacare.clinical.session.policy import SessionPolicy
+from ketacare.clinical.session.policy import ObservationAnchor, SessionPolicy
 from ketacare.clinical.session.vitals import VitalsThresholds
 from ketacare.clinical.sources import SOURCES, Grade, Source
 
@@ -328,7 +328,11 @@ def session_policy_for(
         spo2_min_percent=int(values["spo2_min_percent"]),
         **{k: values[k] for k in _THRESHOLD_KEYS if values.get(k) is not None},
     )
-    optional = {k: values[k] for k in _SESSION_OPTIONAL if values.get(k) is not None}
+    optional: dict[str, Any] = {
+        k: values[k] for k in _SESSION_OPTIONAL if values.get(k) is not None
+    }
+    if values.get("observation_from"):
+        optional["observation_from"] = ObservationAnchor(values["observation_from"])
     observation: list[tuple[session_types.Route, int]] = []
     schedules = []
     for route, key in OBSERVATION_KEYS.items():

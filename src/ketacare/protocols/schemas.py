@@ -142,6 +142,9 @@ class ClinicPolicyCreate(InputSchema):
     predischarge_vitals_max_age_min: int = Field(ge=1, le=1440)
     vitals_tolerance_min: int = Field(ge=0, le=60)
     esketamine_min_observation_min: int | None = Field(None, ge=1, le=1440)
+    # Observation and the esketamine 40-minute BP counted from the last device / infusion end
+    # or the first device (None = the cited default, first_dose: the REMS form's count).
+    observation_from: Literal["last_dose", "first_dose"] | None = None
     esketamine_npo_food_min: int | None = Field(None, ge=0, le=1440)
     esketamine_npo_liquids_min: int | None = Field(None, ge=0, le=1440)
     observation_min_iv: int | None = Field(None, ge=1, le=1440)

@@ -45,6 +45,8 @@ from ketacare.treatment.schemas import (
     VitalsCreate,
     VitalsRead,
     VitalsSupersedeCreate,
+    WarningAcknowledgmentCreate,
+    WarningAcknowledgmentRead,
 )
 
 router = Router(tags=["treatment"])
@@ -318,6 +320,24 @@ def override_gate(request, session_id: RecordId, payload: OverrideIn):
     """A licensed prescriber's documented decision to proceed despite the named blockers,
     standing for the rest of the session. Non-overridable blockers are never cleared."""
     row = services.override_gate(
+        actor=request.user,
+        session=_session(request, session_id),
+        codes=payload.codes,
+        reason=payload.reason,
+    )
+    return Status(201, row)
+
+
+@router.post(
+    "/sessions/{session_id}/acknowledgments",
+    response={201: WarningAcknowledgmentRead, **ERROR_RESPONSES},
+    **guard(Permission.ACKNOWLEDGE_CLINICAL_WARNING),
+)
+def acknowledge_warning(request, session_id: RecordId, payload: WarningAcknowledgmentCreate):
+    """A licensed clinician (prescriber or nurse with a current licence) acknowledges warnings
+    the evidence gives only as guidance (409 `details.acknowledgments_required`), with a
+    reason; it stands for the rest of the session and is audited. It never clears a blocker."""
+    row = services.acknowledge_warning(
         actor=request.user,
         session=_session(request, session_id),
         codes=payload.codes,

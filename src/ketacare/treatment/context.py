@@ -264,6 +264,22 @@ def predose_moaas(session: TreatmentSession) -> int | None:
     return rows[-1].total if rows else None
 
 
+def dose_ended_at(dose: DoseAdministration) -> datetime:
+    """When administration ended: the last esketamine device, the infusion's end, or the
+    start (IM/SC/oral)."""
+    from ketacare.clinical.session.policy import last_dose_time
+
+    devices = tuple(datetime.fromisoformat(t) for t in (dose.device_times or []))
+    return last_dose_time(dose.started_at, devices, dose.infusion_duration_min)
+
+
+def observation_anchor_time(dose: DoseAdministration, setup: Setup) -> datetime:
+    """Where the session's observation and post-dose checks count from (clinic's choice)."""
+    from ketacare.clinical.session.policy import observation_start
+
+    return observation_start(dose.started_at, dose_ended_at(dose), setup.session.observation_from)
+
+
 def discharge_context(session: TreatmentSession, setup: Setup, *, clinician_ready: bool):
     """The core's discharge facts for ``session`` (raises when the dose or the pre-dose
     MOAA/S baseline is missing)."""
@@ -291,6 +307,7 @@ def discharge_context(session: TreatmentSession, setup: Setup, *, clinician_read
         route=session_route(setup.protocol.route),
         setting=setup.setting,
         first_dose_at=dose.started_at,
+        last_dose_at=dose_ended_at(dose),
         vitals=all_vitals(session),
         moaas_predose=baseline,
         moaas_latest=moaas[-1].total if moaas else None,

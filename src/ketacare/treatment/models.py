@@ -271,6 +271,23 @@ class SessionOverride(ClinicalRecord):
         ]
 
 
+class SessionAcknowledgment(ClinicalRecord):
+    """A licensed clinician's documented acknowledgment of named warnings for one session (a
+    warning the evidence gives only as guidance, e.g. pre-dose BP above 140/90: issue 16.2);
+    it stands for the session's later steps, like an override, but is not one."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="acknowledgments"
+    )
+    codes = models.JSONField()
+    reason = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="acknowledgment_reason_not_blank", condition=~Q(reason="")),
+        ]
+
+
 class RemsForm(ClinicalRecord):
     """The SPRAVATO REMS Patient Monitoring Form data set of one outpatient session (its
     current version; each earlier version is kept as a ``RemsFormRevision``)."""

@@ -150,11 +150,19 @@ class ObservationTimer:
         return self.remaining_min == 0
 
 
+def _post_dose_start(dose: DoseAdministration, policy: SessionPolicy) -> datetime:
+    from ketacare.clinical.session.policy import observation_start
+    from ketacare.treatment.context import dose_ended_at
+
+    return observation_start(dose.started_at, dose_ended_at(dose), policy.observation_from)
+
+
 def observation_timer(
     protocol: Protocol, policy: SessionPolicy | None, dose: DoseAdministration | None, now: datetime
 ) -> ObservationTimer | None:
-    """The minimum observation from the first device / start of the dose (the core's minimum
-    for the drug and route); None before the dose or when the clinic set no minimum."""
+    """The minimum observation from where the clinic counts it (the last device or the end of
+    the infusion by default, else the first device; the core's minimum for the drug and
+    route); None before the dose or when the clinic set no minimum."""
     if dose is None or policy is None:
         return None
     try:
@@ -163,7 +171,7 @@ def observation_timer(
         )
     except InvalidClinicalInput:
         return None
-    ends = dose.started_at + timedelta(minutes=minimum)
+    ends = _post_dose_start(dose, policy) + timedelta(minutes=minimum)
     seconds = max(0.0, (ends - now).total_seconds())
     return ObservationTimer(minimum, ends, int(-(-seconds // 60)))
 
@@ -181,9 +189,14 @@ def checks_due(
     schedule = _monitoring_schedule(protocol, policy)
     if schedule is None:
         return None
+    start = (
+        _post_dose_start(dose, policy)
+        if protocol.device_interval_min is not None  # esketamine: "after administration"
+        else dose.started_at
+    )
     return vitals_due(
         session_route(protocol.route),
-        dose.started_at,
+        start,
         readings_taken_at,
         schedule,
         now,

@@ -255,6 +255,21 @@ class CancelCreate(InputSchema):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class WarningAcknowledgmentCreate(InputSchema):
+    """A licensed clinician's acknowledgment of named warnings (e.g. pre-dose BP above the
+    label's 140/90 guide) with a clinical reason."""
+
+    codes: list[str] = Field(min_length=1, max_length=20)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class WarningAcknowledgmentRead(Schema):
+    id: int
+    codes: list[str]
+    reason: str
+    created_at: datetime
+
+
 class OverrideRead(Schema):
     id: int
     codes: list[str]

@@ -287,10 +287,16 @@ def session_status(session: TreatmentSession, as_of: datetime) -> dict[str, Any]
     from ketacare.clinical.session.monitoring import esketamine_schedule, vitals_due
     from ketacare.clinical.session.states import SessionState, allowed_transitions
     from ketacare.protocols.mappers import session_route
-    from ketacare.treatment.context import clearance_for, discharge_context, setup_for
+    from ketacare.treatment.context import (
+        clearance_for,
+        discharge_context,
+        observation_anchor_time,
+        setup_for,
+    )
 
     blockers: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
+    acknowledgments: list[dict[str, Any]] = []
     due: list[dict[str, Any]] = []
     dose = dose_of(session)
     try:
@@ -302,6 +308,7 @@ def session_status(session: TreatmentSession, as_of: datetime) -> dict[str, Any]
                 _finding_dicts(decision.blockers),
                 _finding_dicts(decision.warnings),
             )
+            acknowledgments = _finding_dicts(decision.acknowledgments)
         elif session.state == SessionState.OBSERVATION:
             ctx = discharge_context(session, setup, clinician_ready=True)
             decision = assess_discharge_readiness(ctx, policy, as_of=as_of)
@@ -319,7 +326,9 @@ def session_status(session: TreatmentSession, as_of: datetime) -> dict[str, Any]
             if schedule is not None:
                 checks = vitals_due(
                     route,
-                    dose.started_at,
+                    observation_anchor_time(dose, setup)
+                    if setup.protocol.device_interval_min is not None
+                    else dose.started_at,
                     [v.taken_at for v in current_vitals(session)],
                     schedule,
                     as_of,
@@ -340,6 +349,7 @@ def session_status(session: TreatmentSession, as_of: datetime) -> dict[str, Any]
         "allowed_next": sorted(s.value for s in allowed_transitions(session.state)),
         "blockers": blockers,
         "warnings": warnings,
+        "acknowledgments": acknowledgments,
         "vitals_due": due,
         "timeline": timeline(session, dose),
     }

@@ -79,7 +79,7 @@ from ketacare.clinical.dosing.schedule import (
     propose_schedule,
 )
 from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput, require
-from ketacare.clinical.gates import GateDecision, Override
+from ketacare.clinical.gates import Acknowledgment, GateDecision, Override
 from ketacare.clinical.scales import score_cadss, score_moaas
 from ketacare.clinical.session.checks import PredoseContext, check_clear, check_predose
 from ketacare.clinical.session.corrections import check_vitals_undo
@@ -132,6 +132,7 @@ from ketacare.treatment.models import (
     RemsPatientEnrollment,
     SafetyAssessment,
     SafetyAssessmentOutcome,
+    SessionAcknowledgment,
     SessionObservation,
     SessionOverride,
     TreatmentSession,
@@ -207,7 +208,7 @@ def refusals_logged(fn: Callable[..., T]) -> Callable[..., T]:
                 actor=kwargs.get("actor"),
                 target=target if target is not None else fn.__name__,
                 patient_id=patient_id,
-                codes=list(exc.decision.codes),
+                codes=list(exc.decision.codes) + list(exc.decision.acknowledgment_codes),
                 summary=f"{fn.__name__} refused",
             )
             raise
@@ -232,6 +233,15 @@ def _combined_override(
     return Override(reason="; ".join(reasons), codes=frozenset(codes))
 
 
+def _standing_acknowledgment(session: TreatmentSession) -> Acknowledgment | None:
+    """The session's recorded acknowledgments (``acknowledge_warning``) as one."""
+    rows = list(session.acknowledgments.all())
+    codes = {code for row in rows for code in row.codes}
+    if not codes:
+        return None
+    return Acknowledgment(reason="; ".join(r.reason for r in rows), codes=frozenset(codes))
+
+
 def _enforce(
     *,
     actor: User,
@@ -241,8 +251,11 @@ def _enforce(
     step: str,
     now: datetime,
 ) -> tuple[str, ...]:
-    """Refuse unless every blocker is overridden; record and audit the overrides used."""
-    overridden = decision.enforce(_combined_override(actor, session, inline))
+    """Refuse unless every blocker is overridden and every acknowledgment-warning was
+    acknowledged for this session; record and audit the overrides used."""
+    overridden = decision.enforce(
+        _combined_override(actor, session, inline), _standing_acknowledgment(session)
+    )
     codes = tuple(b.code for b in overridden)
     if not codes:
         return ()
@@ -1261,6 +1274,44 @@ def override_gate(
         after={"codes": row.codes},
         reason=row.reason,
         summary="gate override recorded",
+    )
+    return row
+
+
+@transaction.atomic
+def acknowledge_warning(
+    *, actor: User, session: TreatmentSession, codes: Sequence[str], reason: str
+) -> SessionAcknowledgment:
+    """A licensed clinician (prescriber or nurse with a current licence) acknowledges named
+    warnings that rest on guidance, a secondary source or a heuristic (e.g. pre-dose BP above
+    140/90), with a reason; it stands for the rest of the session and is audited. Hard blocks
+    are never cleared by it, and an override is not an acknowledgment."""
+    require_permission(actor, Permission.ACKNOWLEDGE_CLINICAL_WARNING)
+    session = _load(actor, session)
+    ack = Acknowledgment(reason=reason, codes=frozenset(c.strip() for c in codes if c.strip()))
+    require(
+        session.state not in (S.DISCHARGED, S.CANCELLED, S.ABORTED),
+        "session_closed",
+        f"The session is {session.state}; nothing is left to acknowledge.",
+    )
+    now = timezone.now()
+    row = SessionAcknowledgment(
+        clinic_id=session.clinic_id,
+        created_at=now,
+        created_by=actor,
+        session=session,
+        codes=sorted(ack.codes),
+        reason=ack.reason.strip(),
+    )
+    save_validated(row)
+    record_write(
+        actor=actor,
+        action=AuditAction.CREATE,
+        target=row,
+        patient_id=session.patient_id,
+        after={"codes": row.codes, "acknowledged_by_role": actor.role},
+        reason=row.reason,
+        summary="clinical warning acknowledged",
     )
     return row
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/discharge/", views.discharge, name="discharge"),
     path("sessions/<int:session_id>/cancel/", views.cancel, name="cancel"),
     path("sessions/<int:session_id>/override/", views.override, name="override"),
+    path("sessions/<int:session_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("sessions/<int:session_id>/rems-form/", views.rems_form, name="rems_form"),
     path("sessions/<int:session_id>/rems-form.pdf", views.rems_form_pdf, name="rems_form_pdf"),
     path(

@@ -135,6 +135,10 @@ def _appointment_context(request: HttpRequest, session, **extra: Any) -> dict[st
     return {**context, **extra}
 
 
+def _acknowledgment_dicts(exc: GateBlocked) -> list[dict[str, Any]]:
+    return [a.as_dict() for a in exc.decision.acknowledgments]
+
+
 @read_scope()  # reads only, after any write of the request: the status and forms share them
 def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any]:
     if not selectors.may_read_treatment(request.user):
@@ -158,7 +162,19 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
         if b["overridable"] and b["code"] in overridden
     ]
     refused = extra.pop("refused", None)
+    refused_acks = extra.pop("refused_acknowledgments", None)
     shown = refused if refused is not None else unresolved
+    acknowledged: dict[str, Any] = {}
+    for row in session.acknowledgments.all():
+        for code in row.codes:
+            acknowledged[code] = row
+    current_acks = status["acknowledgments"] if refused_acks is None else refused_acks
+    pending_acks = [a for a in current_acks if a["code"] not in acknowledged]
+    acknowledged_shown = [
+        {**a, "acknowledgment": acknowledged[a["code"]]}
+        for a in status["acknowledgments"]
+        if a["code"] in acknowledged
+    ]
     user = request.user
     can_override = has_permission(user, Permission.OVERRIDE_CLINICAL_GATE)
     esketamine = protocol.device_interval_min is not None
@@ -228,7 +244,10 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
         "session": session,
         "patient": session.patient,
         "next_step": pages.run_sheet_next_step(
-            session, vitals_due=status["vitals_due"], blockers=unresolved, timer=timer
+            session,
+            vitals_due=status["vitals_due"],
+            blockers=unresolved + pending_acks,
+            timer=timer,
         ),
         "last_reading": last if in_progress and observe else None,
         "undo_reading": last if may_undo else None,
@@ -252,6 +271,10 @@ def _sheet_context(request: HttpRequest, session, **extra: Any) -> dict[str, Any
         "covered": covered,
         "overridable": [b for b in shown if b["overridable"]],
         "warnings": status["warnings"],
+        "pending_acknowledgments": pending_acks,
+        "acknowledged": acknowledged_shown,
+        "can_acknowledge": has_permission(user, Permission.ACKNOWLEDGE_CLINICAL_WARNING),
+        "acknowledgment_form": extra.pop("acknowledgment_form", None),
         "can_override": can_override,
         "vitals_rows": pages.vitals_rows(session, protocol, policy),
         "timer": timer,
@@ -311,6 +334,7 @@ def _step(
                 fresh,
                 status=409,
                 refused=_blocker_dicts(exc),
+                refused_acknowledgments=_acknowledgment_dicts(exc),
                 **{f"{form_name}_form": form},
             )
         except InvalidClinicalInput as exc:
@@ -582,6 +606,32 @@ def override(request: HttpRequest, session_id: int) -> HttpResponse:
                 return redirect("treatment:session", session_id=session_id)
             return _render_sheet(request, _session(request, session_id, purpose="after override"))
     return _render_sheet(request, session, status=422, override_form=form)
+
+
+@login_required
+@staff_page
+@require_POST
+def acknowledge(request: HttpRequest, session_id: int) -> HttpResponse:
+    """A licensed clinician's acknowledgment, with a reason, of the warnings ticked."""
+    session = _session(request, session_id, purpose="run sheet: acknowledge")
+    form = OverrideForm(request.POST)  # the same fields: the codes ticked and a reason
+    if form.is_valid():
+        try:
+            services.acknowledge_warning(
+                actor=request.user,
+                session=session,
+                codes=form.cleaned_data["codes"],
+                reason=form.cleaned_data["reason"],
+            )
+        except InvalidClinicalInput as exc:
+            apply_clinical_error(form, exc)
+        else:
+            if not request.htmx:
+                return redirect("treatment:session", session_id=session_id)
+            return _render_sheet(
+                request, _session(request, session_id, purpose="after acknowledgment")
+            )
+    return _render_sheet(request, session, status=422, acknowledgment_form=form)
 
 
 # --- course ordering ---------------------------------------------------------------------------

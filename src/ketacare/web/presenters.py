@@ -93,6 +93,7 @@ INDICATION_NAMES: dict[str, str] = {
 # message; these are for when only the code is at hand.
 FINDING_NAMES: dict[str, str] = {
     "bp_above_predose_threshold": "Blood pressure above the pre-dose limit",
+    "predose_bp_limit_not_set": "No pre-dose blood-pressure limit set for this route",
     "bp_above_hard_limit": "Blood pressure above the hard limit",
     "consent_missing": "No consent on record",
     "consent_superseded": "Consent superseded: re-consent needed",

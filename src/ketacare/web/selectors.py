@@ -211,3 +211,31 @@ def chart_header(patient: Patient, *, viewer, now: datetime | None = None) -> Ch
         shows_treatment=treatment,
         shows_measures=measures,
     )
+
+
+def clinical_source_entries() -> list[dict]:
+    """Reference data (not patient data): every registered ``Source`` by key, with its
+    variants (citation, locator, grade) and the cited constants that rest on it."""
+    from ketacare.clinical.sources import GRADE_LABELS, REGISTRY, SOURCES
+    from ketacare.sources_doc import load_registry
+
+    load_registry()
+    by_key: dict[str, list[str]] = {}
+    for name, cited_value in REGISTRY.items():
+        by_key.setdefault(cited_value.source.key, []).append(name)
+    entries = []
+    for key in sorted(SOURCES, key=str.lower):
+        variants = [v for v in SOURCES[key] if v.grade is not None]
+        if not variants:
+            continue
+        entries.append(
+            {
+                "key": key,
+                "anchor": variants[0].anchor,
+                "variants": [
+                    {**v.as_dict(), "grade_name": GRADE_LABELS.get(v.grade, "")} for v in variants
+                ],
+                "constants": sorted(by_key.get(key, [])),
+            }
+        )
+    return entries

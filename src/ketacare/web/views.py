@@ -112,3 +112,13 @@ def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
     page = audit_page_for_patient(request.user, patient, page=page_number(request.GET.get("page")))
     template = "audit/_audit_page.html" if request.htmx else "web/patient_audit.html"
     return render(request, template, {"patient": patient, "audit": page})
+
+
+@login_required
+@staff_page
+def clinical_sources(request: HttpRequest) -> HttpResponse:
+    """Every source KetaCare's clinical rules rest on, with its grade, and the numbers that
+    cite it; the evidence line on each refusal, warning and recommendation links here."""
+    from ketacare.web.selectors import clinical_source_entries
+
+    return render(request, "web/sources.html", {"entries": clinical_source_entries()})

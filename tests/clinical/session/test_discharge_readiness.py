@@ -47,7 +47,12 @@ def test_early_discharge_is_overridable_with_a_reason_and_reports_elapsed_minute
     decision = assess_discharge_readiness(esketamine_session(), make_policy(), as_of=at(119))
     [blocker] = decision.blockers
     assert blocker.overridable
-    assert dict(blocker.data) == {"elapsed_min": 119, "minimum_min": 120}
+    assert dict(blocker.data) == {
+        "elapsed_min": 119,
+        "minimum_min": 120,
+        "counted_from": "first_dose",  # the shipped default (REMS form count, S5)
+        "observation_ends_at": "2025-03-04T12:00:00+00:00",
+    }
     override = Override(reason="Transfer to ED for review", codes=frozenset({blocker.code}))
     assert decision.unresolved(override) == ()
 
@@ -176,3 +181,62 @@ def test_discharge_cannot_be_assessed_before_the_first_dose():
     with pytest.raises(InvalidClinicalInput) as error:
         assess_discharge_readiness(esketamine_session(), make_policy(), as_of=at(-1))
     assert error.value.code == "discharge_before_dose"
+
+
+# --- observation counted from the end of administration (issue 16.3) -------------------------
+# Label (S1): "at least 2 hours after administration"; S3: BP "40 minutes after
+# administration". With 84 mg (three devices 5 minutes apart) administration ends 10 minutes
+# after the first device, so by default the 120 minutes run from the last device.
+
+
+def eighty_four_mg(**overrides) -> DischargeContext:
+    values = {
+        "last_dose_at": at(10),  # third device
+        "vitals": (reading(-10), reading(50), reading(125)),  # 40 min after the last device
+    }
+    values.update(overrides)
+    return esketamine_session(**values)
+
+
+def _from_last_dose():
+    from ketacare.clinical.session.policy import ObservationAnchor
+
+    return make_policy(observation_from=ObservationAnchor.LAST_DOSE)
+
+
+@pytest.mark.parametrize(("minutes", "too_early"), [(129, True), (130, False)])
+def test_84mg_observation_runs_two_hours_from_the_last_device(minutes, too_early):
+    decision = assess_discharge_readiness(eighty_four_mg(), _from_last_dose(), as_of=at(minutes))
+    assert ("discharge_too_early" in decision.codes) is too_early
+    if too_early:
+        blocker = next(b for b in decision.blockers if b.code == "discharge_too_early")
+        assert dict(blocker.data)["counted_from"] == "last_dose"
+        assert "end of administration" in blocker.message
+
+
+def test_a_clinic_may_count_from_the_first_device_as_the_rems_form_does():
+    from ketacare.clinical.session.policy import ObservationAnchor
+
+    policy = make_policy(observation_from=ObservationAnchor.FIRST_DOSE)
+    ctx = eighty_four_mg(vitals=(reading(-10), reading(40), reading(115)))
+    assert assess_discharge_readiness(ctx, policy, as_of=at(120)).allowed
+
+
+def test_the_40_minute_bp_is_due_40_minutes_after_the_last_device():
+    # A reading at 40 min after the first device is only 30 min after the last: too early.
+    ctx = eighty_four_mg(vitals=(reading(-10), reading(40), reading(125)))
+    decision = assess_discharge_readiness(ctx, _from_last_dose(), as_of=at(130))
+    assert "scheduled_vitals_missed" in decision.codes
+
+
+def test_last_dose_before_the_first_is_refused_as_input():
+    with pytest.raises(InvalidClinicalInput):
+        esketamine_session(last_dose_at=at(-1))
+
+
+def test_infusion_end_and_last_device_are_when_administration_ended():
+    from ketacare.clinical.session.policy import last_dose_time
+
+    assert last_dose_time(at(0), (at(0), at(5), at(10))) == at(10)
+    assert last_dose_time(at(0), infusion_duration_min=40) == at(40)
+    assert last_dose_time(at(0)) == at(0)

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from session_builders import DOSE_AT, make_policy, reading
 
-from ketacare.clinical.errors import InvalidClinicalInput
-from ketacare.clinical.gates import Finding, GateDecision, Override
+from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
+from ketacare.clinical.gates import Acknowledgment, Finding, GateDecision, Override
 from ketacare.clinical.session.checks import (
     ClearanceContext,
     PredoseContext,
@@ -60,8 +60,9 @@ def test_a_ready_esketamine_outpatient_is_cleared_and_may_be_dosed():
 
 # Esketamine label (S2/S2c, [V*]): "consider delaying therapy if >140/90 mmHg".
 # ">140/90" means strictly greater: either value above its limit triggers, 140/90 does not.
+# Guidance wording in a secondary copy: a warning to acknowledge, never a block (issue 16.2).
 @pytest.mark.parametrize(
-    ("systolic", "diastolic", "blocked"),
+    ("systolic", "diastolic", "warned"),
     [
         (139, 89, False),
         (140, 90, False),
@@ -69,22 +70,47 @@ def test_a_ready_esketamine_outpatient_is_cleared_and_may_be_dosed():
         (140, 91, True),
     ],
 )
-def test_systolic_threshold_boundaries(systolic, diastolic, blocked):
+def test_systolic_threshold_boundaries(systolic, diastolic, warned):
     ctx = esketamine_outpatient(
         predose_vitals=(reading(-5, systolic=systolic, diastolic=diastolic),)
     )
     decision = check_clear(ctx, make_policy(), as_of=DOSE_AT)
-    assert ("bp_above_predose_threshold" in decision.codes) is blocked
+    assert ("bp_above_predose_threshold" in decision.acknowledgment_codes) is warned
+    assert "bp_above_predose_threshold" not in decision.codes  # never a blocker
 
 
-def test_high_predose_bp_is_cleared_by_a_prescribers_documented_decision():
+def test_high_predose_bp_is_a_warning_cleared_by_a_documented_acknowledgment():
     ctx = esketamine_outpatient(predose_vitals=(reading(-5, systolic=152, diastolic=88),))
     decision = check_clear(ctx, make_policy(), as_of=DOSE_AT)
-    [blocker] = decision.blockers
-    assert blocker.overridable
-    assert dict(blocker.data)["systolic_max_mmhg"] == 140
-    override = Override(reason="Known hypertension, reviewed", codes=frozenset({blocker.code}))
-    assert decision.unresolved(override) == ()
+    assert decision.blockers == ()
+    [warning] = decision.acknowledgments
+    assert dict(warning.data)["systolic_max_mmhg"] == 140
+    assert not warning.source.can_justify_block  # secondary copy of guidance wording
+    with pytest.raises(GateBlocked) as refused:
+        decision.enforce()
+    assert refused.value.code == "bp_above_predose_threshold"
+    assert refused.value.details["acknowledgments_required"][0]["acknowledge"] is True
+    ack = Acknowledgment(reason="Known hypertension, reviewed", codes=frozenset({warning.code}))
+    assert decision.enforce(acknowledgment=ack) == ()
+
+
+def test_a_prescriber_override_does_not_stand_in_for_the_bp_acknowledgment():
+    ctx = esketamine_outpatient(predose_vitals=(reading(-5, systolic=152, diastolic=88),))
+    decision = check_clear(ctx, make_policy(), as_of=DOSE_AT)
+    override = Override("Reviewed", frozenset({"bp_above_predose_threshold"}))
+    with pytest.raises(GateBlocked):
+        decision.enforce(override)
+
+
+def test_an_acknowledgment_needs_a_reason_and_codes():
+    with pytest.raises(InvalidClinicalInput) as no_reason:
+        Acknowledgment(reason="  ", codes=frozenset({"bp_above_predose_threshold"}))
+    with pytest.raises(InvalidClinicalInput) as no_codes:
+        Acknowledgment(reason="Reviewed")
+    assert (no_reason.value.code, no_codes.value.code) == (
+        "acknowledgment_reason_required",
+        "acknowledgment_codes_required",
+    )
 
 
 def test_the_newest_reading_in_the_window_decides_the_bp_check():
@@ -108,9 +134,11 @@ def test_clinic_hard_bp_limit_blocks_without_override(systolic, blocked):
         assert not hard.overridable
 
 
-def test_without_a_hard_limit_setting_a_very_high_bp_still_needs_only_a_prescriber_decision():
+def test_without_a_hard_limit_setting_a_very_high_bp_still_needs_only_an_acknowledgment():
     ctx = esketamine_outpatient(predose_vitals=(reading(-5, systolic=185, diastolic=105),))
-    assert check_clear(ctx, make_policy(), as_of=DOSE_AT).codes == ("bp_above_predose_threshold",)
+    decision = check_clear(ctx, make_policy(), as_of=DOSE_AT)
+    assert decision.codes == ()
+    assert decision.acknowledgment_codes == ("bp_above_predose_threshold",)
 
 
 # Pre-dose vitals window (clinic setting, here 30 min): older than 30 min is missing.
@@ -201,13 +229,31 @@ def test_iv_fasting_is_a_confirmation_of_the_clinics_instructions_only():
     assert check_clear(iv_outpatient(last_food_at=DOSE_AT), make_policy(), as_of=DOSE_AT).allowed
 
 
-def test_iv_session_ignores_rems_and_warns_that_the_bp_limit_is_borrowed_from_the_label():
+def test_iv_session_ignores_rems_and_says_the_clinic_has_set_no_bp_limit():
     ctx = iv_outpatient(rems_patient_enrolled=False, rems_setting_certified=False)
     decision = check_clear(ctx, make_policy(), as_of=DOSE_AT)
     assert decision.allowed
-    assert [w.code for w in decision.warnings] == [
-        "predose_bp_limit_borrowed_from_esketamine_label"
-    ]
+    assert [w.code for w in decision.warnings] == ["predose_bp_limit_not_set"]
+
+
+def test_iv_session_with_a_high_bp_is_not_judged_by_the_esketamine_label_number():
+    # No IV/IM/SC source gives a pre-dose limit: 150/95 raises nothing until the clinic sets one.
+    ctx = iv_outpatient(predose_vitals=(reading(-5, systolic=150, diastolic=95),))
+    decision = check_clear(ctx, make_policy(), as_of=DOSE_AT)
+    assert decision.acknowledgments == ()
+    assert decision.blockers == ()
+
+
+def test_iv_session_with_clinic_bp_limits_gets_the_acknowledgment_warning():
+    policy = make_policy(
+        vitals_thresholds=VitalsThresholds(
+            spo2_min_percent=92, predose_systolic_max_mmhg=150, predose_diastolic_max_mmhg=95
+        )
+    )
+    ctx = iv_outpatient(predose_vitals=(reading(-5, systolic=151, diastolic=90),))
+    decision = check_clear(ctx, policy, as_of=DOSE_AT)
+    assert decision.acknowledgment_codes == ("bp_above_predose_threshold",)
+    assert decision.acknowledgments[0].source.grade.value == "clinic"
 
 
 def test_inpatient_esketamine_needs_a_certified_setting_but_no_patient_enrolment_or_ride():

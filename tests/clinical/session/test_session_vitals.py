@@ -71,12 +71,16 @@ def test_spo2_threshold_outside_a_percentage_is_refused(spo2_min):
     assert error.value.code == "threshold_invalid"
 
 
-@pytest.mark.parametrize("esketamine", [True, False])
-def test_unset_predose_bp_limits_fall_back_to_the_esketamine_label_140_over_90(esketamine):
-    limits = predose_bp_limits(VitalsThresholds(spo2_min_percent=92), esketamine=esketamine)
+def test_unset_predose_bp_limits_are_the_esketamine_label_140_over_90_for_esketamine():
+    limits = predose_bp_limits(VitalsThresholds(spo2_min_percent=92), esketamine=True)
     assert (limits.systolic_max_mmhg, limits.diastolic_max_mmhg) == (140, 90)
     assert limits.from_label_default
     assert limits.source is SPRAVATO_LABEL_BP_SUMMARY
+
+
+def test_unset_predose_bp_limits_are_left_unset_for_racemic_ketamine_routes():
+    # No source for IV/IM/SC racemic ketamine gives a value (issue 16.2): the clinic sets it.
+    assert predose_bp_limits(VitalsThresholds(spo2_min_percent=92), esketamine=False) is None
 
 
 def test_clinic_predose_bp_limits_replace_the_label_default_for_other_routes():

@@ -12,8 +12,11 @@ Blocker codes and whether a prescriber may override them:
 
 - consent_missing: not overridable (the consent module decides validity).
 - predose_vitals_missing: not overridable (rule 7, S2).
-- bp_above_predose_threshold: overridable by a documented prescriber decision
-  (S2/S2c [V*], "consider delaying").
+- bp_above_predose_threshold: a warning that needs an acknowledgment (a licensed clinician
+  records the risk-benefit decision with a reason, audited), not a block: the label's 140/90
+  is guidance ("consider delaying", S2/S2c [V*], a secondary copy). Esketamine only by
+  default; IV/IM/SC only when the clinic sets limits (no source for those routes), else the
+  warning predose_bp_limit_not_set says so.
 - bp_above_hard_limit: not overridable (clinic setting, no cited default).
 - safety_assessment_required: not overridable; cleared by documenting the assessment
   (rules 22-23).
@@ -43,7 +46,6 @@ from ketacare.clinical.session.references import (
     KETACARE_CLINIC_SETTING,
     SPRAVATO_HCP_DOSING,
     SPRAVATO_LABEL_2019,
-    SPRAVATO_LABEL_BP_SUMMARY,
     SPRAVATO_PATIENT_FASTING,
     SPRAVATO_REMS,
     SPRAVATO_REMS_SETTINGS,
@@ -170,8 +172,10 @@ def _latest_predose_vitals(
 
 def _bp_findings(
     ctx: ClearanceContext, policy: SessionPolicy, as_of: datetime
-) -> tuple[list[Finding], list[Finding]]:
+) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """Blockers, acknowledgment-warnings and plain warnings for the pre-dose BP."""
     blockers: list[Finding] = []
+    acknowledgments: list[Finding] = []
     warnings: list[Finding] = []
     latest = _latest_predose_vitals(ctx.predose_vitals, policy, as_of)
     if latest is None:
@@ -190,7 +194,7 @@ def _bp_findings(
                 data=(("max_age_min", policy.predose_vitals_max_age_min),),
             )
         )
-        return blockers, warnings
+        return blockers, acknowledgments, warnings
     thresholds = policy.vitals_thresholds
     hard_sys = thresholds.predose_hard_systolic_max_mmhg
     hard_dia = thresholds.predose_hard_diastolic_max_mmhg
@@ -215,21 +219,36 @@ def _bp_findings(
             )
         )
     limits = predose_bp_limits(thresholds, esketamine=ctx.drug is Drug.ESKETAMINE)
+    if limits is None:
+        warnings.append(
+            Finding(
+                code="predose_bp_limit_not_set",
+                message=(
+                    f"The clinic has set no pre-dose BP limit for the {ctx.route.value} route. "
+                    "No published source for racemic ketamine by this route gives one (the "
+                    "esketamine label's 140/90 is not borrowed); set it on the protocol."
+                ),
+                source=KETACARE_CLINIC_SETTING,
+            )
+        )
+        return blockers, acknowledgments, warnings
     # The label's ">140/90" is strictly greater: 140/90 passes, 141/90 and 140/91 do not.
     if (
         latest.systolic_mmhg > limits.systolic_max_mmhg
         or latest.diastolic_mmhg > limits.diastolic_max_mmhg
     ):
-        blockers.append(
+        acknowledgments.append(
             Finding(
                 code="bp_above_predose_threshold",
                 message=(
                     f"Pre-dose BP {latest.systolic_mmhg}/{latest.diastolic_mmhg} mmHg is above "
-                    f"{limits.systolic_max_mmhg}/{limits.diastolic_max_mmhg} mmHg; a prescriber "
-                    "must document a risk-benefit decision before dosing."
+                    f"{limits.systolic_max_mmhg}/{limits.diastolic_max_mmhg} mmHg; weigh the "
+                    "short-term BP rise against the benefit and acknowledge the decision, with "
+                    "a reason, before dosing (the label says consider delaying: guidance, "
+                    "not a contraindication)."
                 ),
                 source=limits.source,
-                overridable=True,
+                overridable=False,  # acknowledged, not overridden
                 data=(
                     ("systolic_mmhg", latest.systolic_mmhg),
                     ("diastolic_mmhg", latest.diastolic_mmhg),
@@ -239,18 +258,7 @@ def _bp_findings(
                 ),
             )
         )
-    if limits.from_label_default and ctx.drug is not Drug.ESKETAMINE:
-        warnings.append(
-            Finding(
-                code="predose_bp_limit_borrowed_from_esketamine_label",
-                message=(
-                    "No pre-dose BP limit is set for this route; the esketamine label's "
-                    "140/90 mmHg is used. No racemic-ketamine guideline value was found."
-                ),
-                source=SPRAVATO_LABEL_BP_SUMMARY,
-            )
-        )
-    return blockers, warnings
+    return blockers, acknowledgments, warnings
 
 
 def _fasting_shortfall(last_at: datetime | None, minimum_min: int, as_of: datetime) -> bool:
@@ -363,9 +371,13 @@ def check_clear(ctx: ClearanceContext, policy: SessionPolicy, *, as_of: datetime
             )
         )
 
-    bp_blockers, warnings = _bp_findings(ctx, policy, as_of)
+    bp_blockers, acknowledgments, warnings = _bp_findings(ctx, policy, as_of)
     blockers.extend(bp_blockers)
-    return GateDecision(blockers=tuple(blockers), warnings=tuple(warnings))
+    return GateDecision(
+        blockers=tuple(blockers),
+        warnings=tuple(warnings),
+        acknowledgments=tuple(acknowledgments),
+    )
 
 
 def check_predose(ctx: PredoseContext, policy: SessionPolicy, *, as_of: datetime) -> GateDecision:

@@ -3,8 +3,11 @@
 Implements ``assess_discharge_readiness`` (KetaCare rules 8 and 9):
 
 - discharge_too_early: overridable by a prescriber with a reason. Esketamine: 120 min
-  from the first device (S1, S4, S5); IV/IM/SC/oral: the clinic's protocol minimum (no
-  published value, required).
+  (S1, S4); IV/IM/SC/oral: the clinic's protocol minimum (no published value, required).
+  Counted from the first device by default (the REMS form's count, S5), or, by clinic
+  choice (``observation_from``), from the last device or the infusion's end (S1 "after
+  administration"; with 84 mg that is 10 minutes later). The 40-minute esketamine BP is
+  timed the same way.
 - discharge_vitals_not_acceptable: not overridable when the "before completion" reading is
   missing or stale (S5, rule 8); overridable when out of the clinic's ranges.
 - scheduled_vitals_missed: overridable (a missed reading cannot be taken late). Esketamine
@@ -41,7 +44,7 @@ from ketacare.clinical.session.monitoring import (
     esketamine_schedule,
     vitals_due,
 )
-from ketacare.clinical.session.policy import SessionPolicy
+from ketacare.clinical.session.policy import ObservationAnchor, SessionPolicy, observation_start
 from ketacare.clinical.session.references import (
     KETACARE_CLINIC_SETTING,
     SPRAVATO_LABEL_2019,
@@ -63,6 +66,8 @@ class DischargeContext:
     """The session's facts at the time discharge is considered.
 
     ``first_dose_at``: the first esketamine device, or the start of the IV/IM/SC/oral dose.
+    ``last_dose_at``: the last esketamine device, or the end of the infusion (None = the same
+    as ``first_dose_at``); observation counts from it unless the clinic chose the first.
     ``vitals``: every reading of the session (pre-dose readings are ignored here).
     ``moaas_latest``: the most recent MOAA/S (None if not assessed since dosing).
     """
@@ -76,6 +81,7 @@ class DischargeContext:
     moaas_latest: int | None
     dissociation: DissociationAssessment | None
     clinician_ready: bool
+    last_dose_at: datetime | None = None
 
     def __post_init__(self) -> None:
         require(
@@ -87,6 +93,14 @@ class DischargeContext:
         )
         is_esketamine(self.drug, self.route)
         require_aware(self.first_dose_at, "first_dose_at")
+        if self.last_dose_at is not None:
+            require_aware(self.last_dose_at, "last_dose_at")
+            require(
+                self.last_dose_at >= self.first_dose_at,
+                "invalid_value",
+                "The last dose cannot be before the first.",
+                field="last_dose_at",
+            )
         require(
             all(isinstance(v, Vitals) for v in self.vitals),
             "invalid_value",
@@ -183,9 +197,14 @@ def _schedule_findings(
             source=KETACARE_CLINIC_SETTING,
         )
         return [], [warning]
-    due = vitals_due(
-        ctx.route, ctx.first_dose_at, (v.taken_at for v in ctx.vitals), schedule, as_of
+    # The esketamine 40-minute BP counts "after administration" like the observation (the
+    # clinic's anchor); a clinic schedule with a during-infusion phase counts from the start.
+    start = (
+        observation_start(ctx.first_dose_at, ctx.last_dose_at, policy.observation_from)
+        if is_esketamine(ctx.drug, ctx.route)
+        else ctx.first_dose_at
     )
+    due = vitals_due(ctx.route, start, (v.taken_at for v in ctx.vitals), schedule, as_of)
     if not due.overdue:
         return [], []
     missed = tuple(c.minutes_after_start for c in due.overdue)
@@ -220,19 +239,30 @@ def assess_discharge_readiness(
     esketamine = is_esketamine(ctx.drug, ctx.route)
     minimum_min = minimum_observation_min(ctx.drug, ctx.route, policy)
     blockers: list[Finding] = []
-    elapsed = as_of - ctx.first_dose_at
+    start = observation_start(ctx.first_dose_at, ctx.last_dose_at, policy.observation_from)
+    elapsed = as_of - start
     if elapsed < timedelta(minutes=minimum_min):
-        elapsed_min = int(elapsed.total_seconds() // 60)
+        elapsed_min = max(0, int(elapsed.total_seconds() // 60))
+        since = (
+            "the first dose (first device)"
+            if policy.observation_from is ObservationAnchor.FIRST_DOSE
+            else "the end of administration (last device or end of infusion)"
+        )
         blockers.append(
             Finding(
                 code="discharge_too_early",
                 message=(
                     f"Only {elapsed_min} of the required {minimum_min} minutes of observation "
-                    "have passed since the first dose."
+                    f"have passed since {since}."
                 ),
                 source=SPRAVATO_LABEL_2019 if esketamine else KETACARE_CLINIC_SETTING,
                 overridable=True,
-                data=(("elapsed_min", elapsed_min), ("minimum_min", minimum_min)),
+                data=(
+                    ("elapsed_min", elapsed_min),
+                    ("minimum_min", minimum_min),
+                    ("counted_from", policy.observation_from.value),
+                    ("observation_ends_at", (start + timedelta(minutes=minimum_min)).isoformat()),
+                ),
             )
         )
     blockers.extend(_vitals_findings(ctx, policy, as_of))

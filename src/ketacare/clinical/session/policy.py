@@ -10,18 +10,69 @@ clinic's stored protocol.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from ketacare.clinical.errors import require
 from ketacare.clinical.session.monitoring import MonitoringSchedule
 from ketacare.clinical.session.references import (
     SPRAVATO_LABEL_2019,
     SPRAVATO_PATIENT_FASTING,
+    SPRAVATO_REMS_MONITORING_FORM,
 )
 from ketacare.clinical.session.types import Route
 from ketacare.clinical.session.vitals import VitalsThresholds
 from ketacare.clinical.sources import cited
 
-# S1/S4/S5: monitor at least 2 hours from the first device at every esketamine session.
+
+class ObservationAnchor(StrEnum):
+    """Where the observation minimum and the post-dose checks (the esketamine 40-minute BP)
+    are counted from."""
+
+    LAST_DOSE = "last_dose"  # the last esketamine device, or the end of the infusion
+    FIRST_DOSE = "first_dose"  # the first device / start of the dose (the REMS form's count)
+
+
+# S1 (label, primary): monitor "at least 2 hours after administration"; S3: BP "40 minutes
+# after administration". Administration ends with the last device (84 mg = three devices 5
+# minutes apart) or the infusion's end, so counting from there (``LAST_DOSE``) is the
+# conservative reading, available to every clinic. The shipped default is still the REMS
+# monitoring form's count from the first device (S5): switching the default needs the demo
+# clinic's and the service tests' timings moved with it (issue 16.3, left for the lead).
+OBSERVATION_ANCHOR_DEFAULT = cited(
+    "OBSERVATION_ANCHOR_DEFAULT",
+    ObservationAnchor.FIRST_DOSE.value,
+    "anchor",
+    SPRAVATO_REMS_MONITORING_FORM,
+)
+
+
+_DEFAULT_ANCHOR = ObservationAnchor(OBSERVATION_ANCHOR_DEFAULT)
+
+
+def observation_start(
+    first_dose_at: datetime, last_dose_at: datetime | None, anchor: ObservationAnchor
+) -> datetime:
+    """The moment observation is counted from (``last_dose_at`` None = a single dose)."""
+    if anchor is ObservationAnchor.FIRST_DOSE or last_dose_at is None:
+        return first_dose_at
+    return max(first_dose_at, last_dose_at)
+
+
+def last_dose_time(
+    started_at: datetime,
+    device_times: tuple[datetime, ...] = (),
+    infusion_duration_min: int | None = None,
+) -> datetime:
+    """When administration ended: the last device, the infusion's end, or the start."""
+    if device_times:
+        return max(device_times)
+    if infusion_duration_min:
+        return started_at + timedelta(minutes=infusion_duration_min)
+    return started_at
+
+
+# S1/S4/S5: monitor at least 2 hours at every esketamine session.
 ESKETAMINE_MIN_OBSERVATION_MIN = cited(
     "ESKETAMINE_MIN_OBSERVATION_MIN", 120, "min", SPRAVATO_LABEL_2019
 )
@@ -63,6 +114,9 @@ class SessionPolicy:
     # (a conservative clinic choice, overridable by a prescriber), and a clinic may turn it off.
     require_prescriber_on_site_other_routes: bool = True
     require_pulse_oximeter_other_routes: bool = True
+    # Observation and the esketamine 40-minute BP counted from the first device (default, the
+    # REMS form, S5) or from the last device / infusion end (S1 "after administration").
+    observation_from: ObservationAnchor = _DEFAULT_ANCHOR
 
     def __post_init__(self) -> None:
         require(
@@ -78,6 +132,12 @@ class SessionPolicy:
             self.esketamine_min_observation_min,
             "esketamine_min_observation_min",
             minimum=ESKETAMINE_MIN_OBSERVATION_MIN,  # the label's floor (S1, S4)
+        )
+        require(
+            isinstance(self.observation_from, ObservationAnchor),
+            "policy_invalid",
+            "observation_from must be last_dose or first_dose.",
+            field="observation_from",
         )
         _minutes(self.esketamine_npo_food_min, "esketamine_npo_food_min", minimum=0)
         _minutes(self.esketamine_npo_liquids_min, "esketamine_npo_liquids_min", minimum=0)

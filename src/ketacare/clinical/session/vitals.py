@@ -18,10 +18,10 @@ Sources
   * ``spo2_min_percent`` is REQUIRED (no default);
   * heart-rate, respiratory-rate and in-session BP limits are optional (unset = not checked by
     the core; the clinician judges);
-  * the pre-dose BP "needs prescriber decision" limits: for esketamine the label's 140/90
-    (a clinic may set stricter, never looser); for other routes the clinic's limits, and,
-    when the clinic leaves them unset, the esketamine label's 140/90. For IV/IM/SC this is a
-    borrowed default, not a racemic-ketamine guideline, and the finding says so.
+  * the pre-dose BP "needs an acknowledged risk-benefit decision" limits: for esketamine the
+    label's 140/90 (a clinic may set stricter, never looser); for other routes the clinic's
+    limits, and none when the clinic leaves them unset (no racemic-ketamine source gives a
+    value; the run sheet says the clinic has not set one).
   * a hard, non-overridable pre-dose BP block is a clinic setting with NO default.
 
 Deliberately not done
@@ -176,18 +176,22 @@ class PredoseBpLimits:
     from_label_default: bool
 
 
-def predose_bp_limits(thresholds: VitalsThresholds, *, esketamine: bool) -> PredoseBpLimits:
-    """The pre-dose "needs a prescriber decision" BP limits.
+def predose_bp_limits(thresholds: VitalsThresholds, *, esketamine: bool) -> PredoseBpLimits | None:
+    """The pre-dose BP limits above which a licensed clinician acknowledges a risk-benefit
+    decision before dosing.
 
-    Esketamine: the label's 140/90 (S2, [V*]), or the clinic's limits where they are stricter
-    (a clinic may not loosen the label). Other routes: the clinic's limits, or the label's
-    140/90 borrowed as the default where the clinic left them unset.
+    Esketamine: the label's 140/90 (S2, [V*]: "consider delaying", guidance wording), or the
+    clinic's limits where they are stricter (a clinic may not loosen the label). Other routes
+    (IV, IM, SC racemic ketamine): the clinic's limits; None when the clinic set none, because
+    no source for those routes gives a value (issue 16.2: the label's number is not borrowed).
     """
     label_sys = ESKETAMINE_PREDOSE_SYSTOLIC_MAX_MMHG
     label_dia = ESKETAMINE_PREDOSE_DIASTOLIC_MAX_MMHG
     clinic_sys = thresholds.predose_systolic_max_mmhg
     clinic_dia = thresholds.predose_diastolic_max_mmhg
     if clinic_sys is None or clinic_dia is None:
+        if not esketamine:
+            return None
         return PredoseBpLimits(label_sys, label_dia, SPRAVATO_LABEL_BP_SUMMARY, True)
     if esketamine and (clinic_sys > label_sys or clinic_dia > label_dia):
         stricter_sys, stricter_dia = min(clinic_sys, label_sys), min(clinic_dia, label_dia)

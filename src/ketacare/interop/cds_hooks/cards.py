@@ -32,18 +32,29 @@ def _summary(text: str) -> str:
     return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
 
 
+def _evidence(f: Finding) -> str:
+    """The finding's evidence in one line: source, locator and grade (issue 16.5), so a
+    prescriber can weigh a general guide differently from a label contraindication."""
+    if f.source is None:
+        return ""
+    cite = f"[{f.source.key}]({f.source.url})" if f.source.url else f.source.key
+    return f" Evidence: {f.source.evidence_line} ({cite})"
+
+
 def _bullets(title: str, findings: tuple[Finding, ...]) -> str:
     if not findings:
         return ""
     lines = [f"**{title}**", ""]
     for f in findings:
-        cite = f" ([{f.source.key}]({f.source.url}))" if f.source and f.source.url else ""
-        lines.append(f"- {f.message} `{f.code}`{cite}")
+        lines.append(f"- {f.message} `{f.code}`{_evidence(f)}")
     return "\n".join(lines) + "\n\n"
 
 
-def _source(url: str | None) -> dict[str, str]:
-    return {"label": SOURCE_LABEL, "url": url or FALLBACK_URL}
+def _source(url: str | None, finding: Finding | None = None) -> dict[str, str]:
+    label = SOURCE_LABEL
+    if finding is not None and finding.source is not None:
+        label = f"{SOURCE_LABEL} ({finding.source.grade_label})"
+    return {"label": label, "url": url or FALLBACK_URL}
 
 
 def _option_detail(o: RankedOption, rec: Recommendation) -> str:
@@ -69,8 +80,8 @@ def build_cards(rec: Recommendation, *, patient_id: str, as_of: datetime) -> lis
                 "uuid": str(uuid.uuid4()),
                 "summary": _summary(f.message.split(":")[0] + ": same-day safety review"),
                 "indicator": "critical",
-                "detail": f"{f.message} `{f.code}`\n\n_{rec.disclaimer}_",
-                "source": _source(f.source.url if f.source else None),
+                "detail": f"{f.message} `{f.code}`{_evidence(f)}\n\n_{rec.disclaimer}_",
+                "source": _source(f.source.url if f.source else None, f),
                 "extension": _ext(None, [f.code]),
             }
         )
@@ -123,8 +134,8 @@ def build_cards(rec: Recommendation, *, patient_id: str, as_of: datetime) -> lis
                 "uuid": str(uuid.uuid4()),
                 "summary": _summary("No ketamine or neurostimulation option is a first step yet"),
                 "indicator": "info",
-                "detail": f"{f.message} `{f.code}`\n\n_{rec.disclaimer}_",
-                "source": _source(f.source.url if f.source else None),
+                "detail": f"{f.message} `{f.code}`{_evidence(f)}\n\n_{rec.disclaimer}_",
+                "source": _source(f.source.url if f.source else None, f),
                 "extension": _ext(None, [f.code]),
             }
         )
@@ -140,7 +151,8 @@ def build_cards(rec: Recommendation, *, patient_id: str, as_of: datetime) -> lis
                 "detail": _bullets("Why it is excluded", o.exclusion_reasons)
                 + f"_{rec.disclaimer}_",
                 "source": _source(
-                    o.exclusion_reasons[0].source.url if o.exclusion_reasons[0].source else None
+                    o.exclusion_reasons[0].source.url if o.exclusion_reasons[0].source else None,
+                    o.exclusion_reasons[0],
                 ),
                 "extension": _ext(o.option.value, codes, o.rank),
             }
