@@ -610,6 +610,7 @@ def override(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.ACKNOWLEDGE_CLINICAL_WARNING)
 @require_POST
 def acknowledge(request: HttpRequest, session_id: int) -> HttpResponse:
     """A licensed clinician's acknowledgment, with a reason, of the warnings ticked."""

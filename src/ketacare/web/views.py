@@ -116,6 +116,7 @@ def patient_audit(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 @staff_page
+@requires(Permission.USE_CLINICAL_TOOLS)
 def clinical_sources(request: HttpRequest) -> HttpResponse:
     """Every source KetaCare's clinical rules rest on, with its grade, and the numbers that
     cite it; the evidence line on each refusal, warning and recommendation links here."""
