@@ -280,7 +280,23 @@ OAUTH2_PROVIDER = {
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ROTATE_REFRESH_TOKEN": True,
     "REQUEST_APPROVAL_PROMPT": "force",
-    "ALLOWED_REDIRECT_URI_SCHEMES": env_list("SMART_REDIRECT_SCHEMES", ["https", "http"]),
+    # Plain-http redirects (a native app's loopback, RFC 8252) only where the site itself is
+    # not behind HTTPS; production (KETACARE_HTTPS=1) takes https redirect URIs only.
+    "ALLOWED_REDIRECT_URI_SCHEMES": env_list(
+        "SMART_REDIRECT_SCHEMES", ["https"] if env_bool("HTTPS", False) else ["https", "http"]
+    ),
+    # RFC 9700 (OAuth 2.0 Security BCP), as the toolkit's checks ask: no implicit or password
+    # grant, no PKCE plain, tokens only in the Authorization header, `iss` in the authorization
+    # response (RFC 9207), tokens stored hashed, a replayed refresh token ends its family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": env_bool("HTTPS", False),
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": "",  # filled below from the key file
 }
