@@ -22,9 +22,9 @@ def long_access_log(clinic_admin, patient):
 
 
 def test_header_stays_visible_while_scrolling_the_chart(
-    sign_in, live_server, clinic_admin, patient, long_access_log
+    sign_in, live_server, prescriber, patient, long_access_log
 ):
-    page = sign_in("admin_a")
+    page = sign_in("prescriber_a")
     page.set_viewport_size({"width": 1280, "height": 600})
     page.goto(f"{live_server.url}/patients/{patient.pk}/")
     page.get_by_role("button", name="Open all").click()
@@ -39,8 +39,8 @@ def test_header_stays_visible_while_scrolling_the_chart(
     assert abs(box["y"]) < 2  # pinned to the top of the window
 
 
-def test_panels_reopen_the_way_the_user_left_them(sign_in, live_server, clinic_admin, patient):
-    page = sign_in("admin_a")
+def test_panels_reopen_the_way_the_user_left_them(sign_in, live_server, prescriber, patient):
+    page = sign_in("prescriber_a")
     page.goto(f"{live_server.url}/patients/{patient.pk}/")
     log = page.locator('details[data-panel="access-log"]')
     summary_panel = page.locator('details[data-panel="summary"]')
@@ -60,9 +60,9 @@ def test_panels_reopen_the_way_the_user_left_them(sign_in, live_server, clinic_a
 
 
 def test_access_log_pages_with_htmx_inside_the_chart(
-    sign_in, live_server, clinic_admin, patient, long_access_log, assert_accessible
+    sign_in, live_server, prescriber, patient, long_access_log, assert_accessible
 ):
-    page = sign_in("admin_a")
+    page = sign_in("prescriber_a")
     page.goto(f"{live_server.url}/patients/{patient.pk}/")
     page.locator('details[data-panel="access-log"] summary').click()
     log = page.locator("#audit-log")
@@ -80,8 +80,8 @@ def test_access_log_pages_with_htmx_inside_the_chart(
     assert_accessible(page)
 
 
-def test_print_view_of_the_chart_summary(sign_in, live_server, clinic_admin, patient, screenshot):
-    page = sign_in("admin_a")
+def test_print_view_of_the_chart_summary(sign_in, live_server, prescriber, patient, screenshot):
+    page = sign_in("prescriber_a")
     page.goto(f"{live_server.url}/patients/{patient.pk}/")
     page.get_by_role("link", name="Print summary").click()
     expect(page).to_have_url(re.compile(rf"/patients/{patient.pk}/print/$"))
