@@ -85,6 +85,10 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.MANAGE_CONSENT_DOCUMENTS: "Publish consent document versions",
     Permission.ORDER_TREATMENT: "Order courses and doses, enrol in REMS, adopt a recommendation",
     Permission.OVERRIDE_CLINICAL_GATE: "Override an overridable clinical gate",
+    Permission.ACKNOWLEDGE_CLINICAL_WARNING: (
+        "Acknowledge a clinical warning (e.g. a pre-dose blood pressure above the warning "
+        "threshold) with a reason, so the session may proceed; needs a current licence"
+    ),
     Permission.CHECK_IN: "Check a patient in for a session, or cancel a scheduled one",
     Permission.RECORD_SESSION_OBSERVATIONS: (
         "Record vitals, MOAA/S, CADSS, adverse events and REMS monitoring forms"
