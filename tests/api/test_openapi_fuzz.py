@@ -11,6 +11,8 @@ Bounded for CI: ``FUZZ_EXAMPLES`` generated cases per operation, each sent once 
 (about 95 operations x 8 callers x 4 cases: about three thousand requests, about a minute of
 CPU); no explicit-example phase and no shrinking, whose cost max_examples does not bound."""
 
+import copy
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -22,7 +24,11 @@ from schemathesis import checks
 from ketacare.api import api
 from ketacare.wsgi import application
 
-schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
+# A deep copy: schemathesis resolves the document's links in place, and the link objects
+# are the routes' own (shared by every document the API builds, e.g. the contract test's).
+schema = schemathesis.openapi.from_dict(
+    copy.deepcopy(api.get_openapi_schema(path_prefix="/api/v1"))
+)
 schema.app = application
 
 FUZZ_EXAMPLES = 4
