@@ -249,6 +249,34 @@ API_TOKEN_IDLE_MINUTES = env_int("API_TOKEN_IDLE_MINUTES", 120)
 # defaults), named in authenticator apps as the issuer below.
 OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "KetaCare") or "KetaCare"
 
+
+def _webauthn_rp_id(hosts: list[str]) -> str:
+    """The first allowed host that is a domain name (a WebAuthn RP ID cannot be an IP
+    address), else ``localhost`` (the demo: open it at http://localhost:8000)."""
+    import ipaddress
+
+    for host in hosts:
+        name = host.lstrip(".").strip("[]")
+        if not name or "*" in name or name == "testserver":
+            continue
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return name
+    return "localhost"
+
+
+# Passkeys and security keys (WebAuthn, py_webauthn): the relying party is this domain
+# (KETACARE_WEBAUTHN_RP_ID, default: derived from KETACARE_ALLOWED_HOSTS); the origins the
+# browser may sign for are KETACARE_WEBAUTHN_ORIGINS (e.g. https://clinic.example.org).
+# Unset, the origin a request came to (its scheme and ALLOWED_HOSTS-checked host) is
+# expected, which suits the demo and the tests' live server on localhost.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID") or _webauthn_rp_id(ALLOWED_HOSTS)
+WEBAUTHN_RP_NAME = env_str("WEBAUTHN_RP_NAME") or OTP_TOTP_ISSUER
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS", [])
+# How long a registration or sign-in challenge stays good (it is single use either way).
+WEBAUTHN_CHALLENGE_SECONDS = env_int("WEBAUTHN_CHALLENGE_SECONDS", 300)
+
 # The audit log (docs/adr/0002-audit-trail.md). The Ed25519 signing key never lives in the
 # database: by default a file under the data dir, generated on first use (demo, development);
 # production points this at a file only the sequencer can read. Its public key sits beside

@@ -40,7 +40,7 @@ def list_users(request):
     """The clinic's logins with their second-factor status and live token count."""
     return [
         {"id": u.pk, "username": u.username, "full_name": u.get_full_name(), "role": u.role,
-         "is_active": u.is_active, "second_factor": bool(u.has_totp),
+         "is_active": u.is_active, "second_factor": bool(u.has_totp or u.passkey_count),
          "live_tokens": u.live_tokens}
         for u in selectors.list_clinic_users(request.auth)
     ]  # fmt: skip

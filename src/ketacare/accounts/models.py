@@ -154,3 +154,30 @@ class SecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Security policy of clinic {self.clinic_id}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (a passkey, or a security key) a user signs in with as their
+    second factor. Only what verification needs is kept: the credential's id and public key
+    (COSE, as the authenticator gave it) and its signature counter; py_webauthn checks the
+    ceremonies (``accounts/passkeys.py``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=60)
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url, unpadded
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    aaguid = models.CharField(max_length=36, blank=True)
+    backed_up = models.BooleanField(default=False)  # a synced (multi-device) passkey
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="passkey_name_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"Passkey {self.name!r} of {self.user_id}"

@@ -1,4 +1,5 @@
-"""Second factor for sign-in: TOTP (RFC 6238) with single-use recovery codes.
+"""Second factor for sign-in: TOTP (RFC 6238) with single-use recovery codes, or a passkey
+(WebAuthn: ``passkeys.py``).
 
 The one-time-password work is django-otp's (``TOTPDevice``: SHA-1, 6 digits, 30-second
 steps, a code is accepted once, a step of clock drift either way; ``StaticDevice``: recovery
@@ -28,6 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ketacare.accounts.models import (
     DEFAULT_STEP_UP_MINUTES,
     ApiToken,
+    Passkey,
     SecurityPolicy,
     User,
     _default_second_factor_roles,
@@ -52,7 +54,8 @@ class SecondFactorRequired(PermissionDenied):
 
     def __init__(self, max_age_minutes: int) -> None:
         super().__init__(
-            f"Confirm it is you: enter a current one-time code (the last check is older than "
+            f"Confirm it is you: enter a current one-time code or use your passkey (the last "
+            f"check is older than "
             f"{max_age_minutes} minutes).",
             code="second_factor_required",
         )
@@ -118,8 +121,13 @@ def record_security_policy(
     return policy
 
 
-def has_second_factor(user: User) -> bool:
+def has_totp(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_second_factor(user: User) -> bool:
+    """An authenticator app or at least one passkey."""
+    return has_totp(user) or Passkey.objects.filter(user=user).exists()
 
 
 def second_factor_state(user: User) -> str:
@@ -223,6 +231,8 @@ def _normalise(code: str) -> str:
 def confirm_totp_enrolment(*, user: User, code: str) -> list[str]:
     """Confirm the pending key with a code from the app; returns new recovery codes (shown
     once). A wrong code is refused (422 ``invalid_otp``) and nothing is enrolled."""
+    if has_second_factor(user):  # adding to a factor already there: a fresh check first
+        require_recent_second_factor(user)
     device = (
         TOTPDevice.objects.select_for_update()
         .filter(user=user, confirmed=False)
@@ -310,8 +320,8 @@ def remaining_recovery_codes(user: User) -> int:
 
 @transaction.atomic
 def reset_second_factor(*, actor: User, user: User, reason: str) -> None:
-    """A lost or replaced device: a clinic admin removes the user's authenticator and
-    recovery codes, ends their sessions and tokens; they enrol again at next sign-in. Never
+    """A lost or replaced device: a clinic admin removes the user's authenticator, passkeys
+    and recovery codes, ends their sessions and tokens; they enrol again at next sign-in. Never
     the user alone (a stolen password must not be enough to move the second factor)."""
     require_permission(actor, Permission.MANAGE_USERS)
     if user.clinic_id != actor.clinic_id:
@@ -326,6 +336,7 @@ def reset_second_factor(*, actor: User, user: User, reason: str) -> None:
     if not reason.strip():
         raise InvalidClinicalInput("reason_required", "Give the reason for the reset.")
     removed = sum(1 for _ in devices_for_user(user, confirmed=None))
+    removed += Passkey.objects.filter(user=user).delete()[0]
     for model in (TOTPDevice, StaticDevice):
         model.objects.filter(user=user).delete()
     user.sign_in_epoch += 1

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketacare.access import NotFound
-from ketacare.accounts.models import ApiToken, User
+from ketacare.accounts.models import ApiToken, Passkey, User
 from ketacare.accounts.permissions import Permission, require_permission
 
 
@@ -47,6 +48,15 @@ def list_own_tokens(user: User, *, limit: int = 50) -> list[TokenRow]:
     ]  # fmt: skip
 
 
+def list_own_passkeys(user: User) -> list[Passkey]:
+    """The signed-in user's passkeys, oldest first: name, counter, when added and last used."""
+    return list(
+        Passkey.objects.filter(user=user).only(
+            "id", "name", "sign_count", "created_at", "last_used_at", "backed_up", "user_id"
+        )
+    )
+
+
 def list_clinic_users(actor: User):
     """The actor's clinic's logins for its admin, with live tokens and second factor."""
     require_permission(actor, Permission.MANAGE_USERS)
@@ -57,8 +67,10 @@ def list_clinic_users(actor: User):
             live_tokens=Count(
                 "api_tokens",
                 filter=Q(api_tokens__revoked_at__isnull=True, api_tokens__expires_at__gt=now),
+                distinct=True,
             ),
-            has_totp=Count("totpdevice", filter=Q(totpdevice__confirmed=True)),
+            has_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            passkey_count=Count("passkeys", distinct=True),  # distinct: two joins
         )
         .order_by("role", "username")
     )

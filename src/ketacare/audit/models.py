@@ -116,6 +116,7 @@ class AuditAction(models.TextChoices):
     MFA_FAILED = "mfa_failed", "Second factor refused"
     MFA_RESET = "mfa_reset", "Second factor reset"
     MFA_CODES_RENEWED = "mfa_codes_renewed", "Recovery codes renewed"
+    MFA_REMOVED = "mfa_removed", "Second factor removed"
     PASSWORD_CHANGED = "password_changed", "Password changed"
 
 
