@@ -55,3 +55,55 @@ class SmartAppLaunchUrl(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.name}: {self.launch_url}"
+
+
+class BackendClient(models.Model):
+    """A SMART Backend Services client (SMART App Launch 2.x, "Backend Services"): a system
+    with no user at run time, such as a data warehouse that pulls a Bulk Data export. It
+    authenticates at the token endpoint with a JWT signed by its private key
+    (``private_key_jwt``, "client-confidential-asymmetric"), checked against the public keys
+    registered here: a JWK Set (``jwks``) or the URL it is published at (``jwks_url``).
+
+    Its OAuth application (a client-credentials grant) belongs to the staff login it acts for
+    (``application.user``): that login's clinic bounds what it reads, that login's role
+    narrows its ``system/`` scopes, and the audit trail names it with the client."""
+
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        related_name="backend_client",
+    )
+    jwks = models.JSONField(null=True, blank=True)
+    jwks_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="backend_client_one_key_source",
+                condition=(
+                    models.Q(jwks__isnull=False, jwks_url="")
+                    | (models.Q(jwks__isnull=True) & ~models.Q(jwks_url=""))
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"backend client {self.application.client_id}"
+
+
+class ClientAssertionSeen(models.Model):
+    """A client assertion's ``jti``, kept until its ``exp`` so a replayed assertion is refused
+    in every worker process. Rows past ``expires_at`` are deleted as new assertions arrive."""
+
+    client_id = models.CharField(max_length=100)
+    jti = models.CharField(max_length=256)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client_id", "jti"], name="client_assertion_jti_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.jti}"

@@ -6,6 +6,9 @@ offered (a KetaCare API token or the clinic's own pages write). Besides these: `
 ``fhirUser`` (an id_token naming the user's FHIR resource), ``launch`` (EHR launch),
 ``launch/patient`` (standalone launch: the user picks the patient), ``offline_access`` and
 ``online_access`` (a refresh token; without one of them none is issued).
+
+Backend clients (client credentials, SMART Backend Services) are granted ``system/<Type>.rs``
+(or ``.read``, or ``*``) read scopes and nothing else; no user-facing app gets a system scope.
 """
 
 from __future__ import annotations
@@ -51,17 +54,35 @@ def is_grantable(text: str) -> bool:
     return text in CONTEXT_SCOPES or resource_scope(text) is not None
 
 
+def system_scope(text: str) -> Scope | None:
+    """The ``system/`` read scope ``text`` names, if KetaCare grants it to a backend client."""
+    scope = Scope.parse(text)
+    if scope is None or scope.context != "system" or "?" in text:
+        return None
+    if scope.resource_type != "*" and scope.resource_type not in served_types():
+        return None
+    if not scope.letters or not scope.letters <= READ_LETTERS:
+        return None
+    return scope
+
+
+def is_system_grantable(text: str) -> bool:
+    return system_scope(text) is not None
+
+
 def describe(text: str) -> str:
     if text in CONTEXT_SCOPES:
         return CONTEXT_SCOPES[text]
-    scope = resource_scope(text)
+    scope = resource_scope(text) or system_scope(text)
     if scope is None:
         return text
     what = "all records" if scope.resource_type == "*" else f"{scope.resource_type} records"
     verbs = " and ".join(
         word for letter, word in (("r", "read"), ("s", "search")) if letter in scope.letters
     )
-    whose = "of the patient in context" if scope.context == "patient" else "you may see"
+    whose = {"patient": "of the patient in context", "user": "you may see"}.get(
+        scope.context, "of the whole clinic (a backend system)"
+    )
     return f"{verbs.capitalize()} {what} {whose}"
 
 

@@ -15,7 +15,7 @@ from ketacare.interop.fhir.access import (
     role_scopes,
 )
 from ketacare.smart.models import SmartAppLaunchUrl, SmartContext
-from ketacare.smart.scopes import resource_scope, served_types
+from ketacare.smart.scopes import resource_scope, served_types, system_scope
 from ketacare.smart.validators import checksum
 
 
@@ -31,12 +31,14 @@ def smart_principal(request: HttpRequest) -> FhirPrincipal | None:
         return None
     access = (
         get_access_token_model()
-        .objects.select_related("user", "application")
+        .objects.select_related("user", "application", "application__user")
         .filter(token_checksum=checksum(token))
         .first()
     )
     if access is None:
         return None
+    if access.user is None and access.application is not None:
+        return _backend_principal(access)
     user = access.user
     if access.is_expired() or user is None or not user.is_active:
         raise FhirAuthenticationFailed("The access token has expired or was revoked.")
@@ -61,6 +63,22 @@ def smart_principal(request: HttpRequest) -> FhirPrincipal | None:
         patient_id=patient_id,
         via="smart",
         extra={"client_id": access.application.client_id if access.application else ""},
+    )
+
+
+def _backend_principal(access) -> FhirPrincipal:
+    """A backend client's token (client credentials): ``system/`` scopes over the clinic of
+    the login the client acts for, narrowed to what that login's role allows."""
+    app = access.application
+    user = app.user
+    if access.is_expired() or user is None or not user.is_active or user.role == Role.PATIENT:
+        raise FhirAuthenticationFailed("The access token has expired or was revoked.")
+    granted = [s for s in (system_scope(t) for t in access.scope.split()) if s is not None]
+    return FhirPrincipal(
+        user=user,
+        scopes=_narrowed(granted, role_scopes(user), "system"),
+        via="smart-backend",
+        extra={"client_id": app.client_id, "client_name": app.name},
     )
 
 

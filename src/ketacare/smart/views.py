@@ -19,7 +19,7 @@ from ketacare.access import NotFound
 from ketacare.accounts.models import Role
 from ketacare.accounts.permissions import Permission, PermissionDenied
 from ketacare.patients.selectors import access_patient, list_patients
-from ketacare.smart import selectors, services
+from ketacare.smart import assertions, selectors, services
 from ketacare.smart.forms import SmartAllowForm
 from ketacare.smart.scopes import describe, resource_scope
 from ketacare.web.pages import requires, staff_page
@@ -31,6 +31,7 @@ CAPABILITIES = [
     "authorize-post",
     "client-public",
     "client-confidential-symmetric",
+    "client-confidential-asymmetric",
     "context-ehr-patient",
     "context-standalone-patient",
     "sso-openid-connect",
@@ -85,9 +86,14 @@ def smart_configuration(request: HttpRequest) -> JsonResponse:
             "authorization_endpoint": url(reverse("oauth2_provider:authorize")),
             "token_endpoint": url(reverse("oauth2_provider:token")),
             "revocation_endpoint": url(reverse("oauth2_provider:revoke-token")),
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "response_types_supported": ["code"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+            ],
+            "token_endpoint_auth_signing_alg_values_supported": list(assertions.ALGORITHMS),
             "scopes_supported": [
                 "openid",
                 "fhirUser",
@@ -99,6 +105,8 @@ def smart_configuration(request: HttpRequest) -> JsonResponse:
                 "user/*.rs",
                 "patient/*.read",
                 "user/*.read",
+                "system/*.rs",
+                "system/*.read",
             ],
             "code_challenge_methods_supported": ["S256"],
             "capabilities": CAPABILITIES,
