@@ -27,6 +27,8 @@ from ketacare.clinical.eligibility.verdict import (
 )
 from ketacare.clinical.errors import GateBlocked, InvalidClinicalInput
 from ketacare.clinical.gates import Override
+from ketacare.clinical.plausibility import LIMITS
+from ketacare.clinical.sources import REGISTRY, Grade
 
 AS_OF = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 POLICY = EligibilityPolicy()
@@ -417,7 +419,9 @@ def test_two_contraindications_are_both_reported():
         ({"hepatic_impairment": "severe"}, "hepatic_impairment_invalid"),
         ({"latest_systolic_mmhg": None}, "blood_pressure_incomplete"),
         ({"latest_systolic_mmhg": 400}, "systolic_out_of_range"),
-        ({"latest_diastolic_mmhg": 10}, "diastolic_out_of_range"),
+        ({"latest_systolic_mmhg": 0, "latest_diastolic_mmhg": 0}, "systolic_out_of_range"),
+        ({"latest_diastolic_mmhg": 0}, "diastolic_out_of_range"),
+        ({"latest_systolic_mmhg": 120.5}, "systolic_out_of_range"),
         ({"latest_systolic_mmhg": 80, "latest_diastolic_mmhg": 90}, "blood_pressure_implausible"),
         ({"cssrs": CssrsScreen(CssrsRisk.LOW, AS_OF + timedelta(minutes=1))}, "cssrs_in_future"),
         (
@@ -430,6 +434,28 @@ def test_malformed_evaluation_is_invalid_input(changes, code):
     with pytest.raises(InvalidClinicalInput) as excinfo:
         patient(**changes)
     assert excinfo.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("systolic", "diastolic"),
+    [(399, 299), (30, 15), (250, 160)],
+    ids=["highest-recorded", "shock", "hypertensive-crisis"],
+)
+def test_a_real_extreme_blood_pressure_is_recorded_not_refused(systolic, diastolic):
+    # The bounds are the cited physiological limits of every vital sign at the door (MIMIC
+    # Code Repository, plausibility.LIMITS); the evaluation's own uncited 40-300 / 20-200
+    # range, which refused a shocked patient's 30/15, is gone.
+    inp = patient(latest_systolic_mmhg=systolic, latest_diastolic_mmhg=diastolic)
+    assert (inp.latest_systolic_mmhg, inp.latest_diastolic_mmhg) == (systolic, diastolic)
+
+
+def test_blood_pressure_out_of_range_message_states_the_cited_limits():
+    systolic = LIMITS["systolic_mmhg"]
+    assert REGISTRY["PLAUSIBLE_SYSTOLIC_BELOW"].source.grade is Grade.PRIMARY
+    with pytest.raises(InvalidClinicalInput) as excinfo:
+        patient(latest_systolic_mmhg=int(systolic.high))
+    assert excinfo.value.code == "systolic_out_of_range"
+    assert "below 400 mmHg" in str(excinfo.value)
 
 
 @pytest.mark.parametrize(

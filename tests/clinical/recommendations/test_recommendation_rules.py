@@ -182,6 +182,8 @@ def test_naive_as_of_is_refused():
         ({"phq9_item9": 3, "phq9_total": 2}, "score_inconsistent"),
         ({"madrs_total": 61}, "score_out_of_range"),
         ({"bp": (80, 90)}, "blood_pressure_implausible"),
+        ({"bp": (400, 90)}, "blood_pressure_implausible"),
+        ({"bp": (120, 0)}, "blood_pressure_implausible"),
         ({"failed_antidepressants": -1}, "failed_trials_invalid"),
         ({"age_years": 131}, "age_invalid"),
         ({"preferred": (ESK,), "declined": frozenset({ESK})}, "preferences_contradictory"),
@@ -191,6 +193,16 @@ def test_out_of_range_inputs_are_refused_with_a_stable_code(changes, code):
     with pytest.raises(InvalidClinicalInput) as err:
         build_input(replace(BASE, **changes))
     assert err.value.code == code
+
+
+# The bounds are the cited physiological limits of every vital sign at the door (MIMIC Code
+# Repository, plausibility.LIMITS): a shocked patient's 30/15 or a crisis 250/160 is a reading
+# the engine weighs, not a typo (the engine's own uncited 40-300 / 20-200 range is gone).
+@pytest.mark.parametrize(
+    ("bp", "caution"), [((30, 15), False), ((250, 160), True), ((399, 299), True)]
+)
+def test_a_real_extreme_blood_pressure_is_weighed_not_refused(bp, caution):
+    assert ("blood_pressure_above_caution" in _rec(bp=bp).option(ESK).codes) is caution
 
 
 def test_unanswered_psychosis_question_is_not_taken_as_no():

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from ketacare.clinical.eligibility.maudsley import MaudsleySeverity
@@ -34,6 +35,7 @@ from ketacare.clinical.eligibility.references import (
 from ketacare.clinical.eligibility.routes import Route
 from ketacare.clinical.eligibility.trd import AntidepressantTrial
 from ketacare.clinical.errors import InvalidClinicalInput, require
+from ketacare.clinical.plausibility import LIMITS
 from ketacare.clinical.sources import cited
 
 SSQ_ALCOHOL_HEAVY_DAY_DRINKS_MEN = cited(
@@ -58,8 +60,10 @@ SSQ_DRUG_POSITIVE_MIN_TIMES = cited(
 # Input plausibility bounds only (not clinical thresholds): they reject typing errors.
 _MAX_PLAUSIBLE_AGE_YEARS = 130
 _MAX_PLAUSIBLE_EPISODE_MONTHS = 12 * 100
-_PLAUSIBLE_SYSTOLIC_MMHG = (40, 300)
-_PLAUSIBLE_DIASTOLIC_MMHG = (20, 200)
+# Blood pressure: the cited physiological limits every vital sign meets at the door
+# (plausibility.LIMITS, MIMIC Code Repository), not a range of this module's own.
+_SYSTOLIC = LIMITS["systolic_mmhg"]
+_DIASTOLIC = LIMITS["diastolic_mmhg"]
 _MAX_DAYS_IN_A_YEAR = 366
 
 
@@ -273,15 +277,15 @@ class EvaluationInput:
         if sbp is None or dbp is None:
             return
         require(
-            _is_int(sbp) and _PLAUSIBLE_SYSTOLIC_MMHG[0] <= sbp <= _PLAUSIBLE_SYSTOLIC_MMHG[1],
+            _is_int(sbp) and _SYSTOLIC.admits(Decimal(sbp)),
             "systolic_out_of_range",
-            "Systolic blood pressure must be a whole number from 40 to 300 mmHg.",
+            f"Systolic blood pressure must be a whole number {_SYSTOLIC.describe()}.",
             latest_systolic_mmhg=sbp,
         )
         require(
-            _is_int(dbp) and _PLAUSIBLE_DIASTOLIC_MMHG[0] <= dbp <= _PLAUSIBLE_DIASTOLIC_MMHG[1],
+            _is_int(dbp) and _DIASTOLIC.admits(Decimal(dbp)),
             "diastolic_out_of_range",
-            "Diastolic blood pressure must be a whole number from 20 to 200 mmHg.",
+            f"Diastolic blood pressure must be a whole number {_DIASTOLIC.describe()}.",
             latest_diastolic_mmhg=dbp,
         )
         require(

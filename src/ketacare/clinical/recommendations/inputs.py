@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from ketacare.clinical.eligibility.maudsley import MaudsleyBand
 from ketacare.clinical.eligibility.screening import CssrsRisk, SubstanceUseDisorder
 from ketacare.clinical.eligibility.verdict import Caution
 from ketacare.clinical.errors import InvalidClinicalInput, require
+from ketacare.clinical.plausibility import LIMITS
 
 __all__ = [
     "UNCONFIRMABLE_FACTS",
@@ -120,8 +122,10 @@ _MAX_AGE_YEARS = 130
 _MAX_SESSIONS = 1000
 _MAX_DURABILITY_DAYS = 3650
 _MAX_TRIALS = 100
-_PLAUSIBLE_SYSTOLIC_MMHG = (40, 300)
-_PLAUSIBLE_DIASTOLIC_MMHG = (20, 200)
+# Blood pressure: the cited physiological limits every vital sign meets at the door
+# (plausibility.LIMITS, MIMIC Code Repository), not a range of this module's own.
+_SYSTOLIC = LIMITS["systolic_mmhg"]
+_DIASTOLIC = LIMITS["diastolic_mmhg"]
 _SCORE_RANGES = {
     "phq9_total": (0, 27),
     "phq9_item9": (0, 3),
@@ -423,13 +427,13 @@ class RecommendationInput:
         if sbp is not None and dbp is not None:
             require(
                 _is_int(sbp)
-                and _PLAUSIBLE_SYSTOLIC_MMHG[0] <= sbp <= _PLAUSIBLE_SYSTOLIC_MMHG[1]
+                and _SYSTOLIC.admits(Decimal(sbp))
                 and _is_int(dbp)
-                and _PLAUSIBLE_DIASTOLIC_MMHG[0] <= dbp <= _PLAUSIBLE_DIASTOLIC_MMHG[1]
+                and _DIASTOLIC.admits(Decimal(dbp))
                 and dbp < sbp,
                 "blood_pressure_implausible",
-                "Blood pressure must be whole mmHg (systolic 40-300, diastolic 20-200, "
-                "diastolic below systolic).",
+                f"Blood pressure must be whole mmHg (systolic {_SYSTOLIC.describe()}, "
+                f"diastolic {_DIASTOLIC.describe()}, diastolic below systolic).",
             )
         if not isinstance(self.unconfirmed_facts, frozenset) or not (
             self.unconfirmed_facts <= UNCONFIRMABLE_FACTS
