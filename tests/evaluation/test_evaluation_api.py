@@ -103,6 +103,25 @@ def test_core_input_error_is_422_with_its_code(api, prescriber, trd_patient, unc
     check()
 
 
+def test_a_shocked_patients_blood_pressure_is_recorded_and_400_mmhg_refused(
+    api, prescriber, trd_patient
+):
+    # The published bounds are the cited physiological limits (plausibility.LIMITS): 30/15 is a
+    # real reading (the old uncited 40-300 / 20-200 range refused it); 400 is not.
+    ok = api(prescriber).post(
+        f"/patients/{trd_patient.pk}/evaluations",
+        screening(latest_systolic_mmhg=30, latest_diastolic_mmhg=15),
+    )
+    assert ok.status_code == 201, ok.content
+    refused = api(prescriber).post(
+        f"/patients/{trd_patient.pk}/evaluations",
+        screening(latest_systolic_mmhg=400, latest_diastolic_mmhg=90),
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "invalid_input"
+    assert "latest_systolic_mmhg" in refused.json()["message"]
+
+
 def test_nurse_gets_403_recording_an_evaluation(api, nurse, trd_patient):
     response = api(nurse).post(f"/patients/{trd_patient.pk}/evaluations", screening())
     assert response.status_code == 403

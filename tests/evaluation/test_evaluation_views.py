@@ -159,6 +159,15 @@ def test_unanswered_questions_show_errors_next_to_them_and_keep_what_was_typed(
     check()
 
 
+def test_blood_pressure_field_bounds_are_the_cited_physiological_limits(
+    client, prescriber, patient
+):
+    client.force_login(prescriber)
+    body = client.get(new_url(patient)).content.decode()
+    assert 'name="latest_systolic_mmhg" min="1" max="399"' in body
+    assert 'name="latest_diastolic_mmhg" min="1" max="299"' in body
+
+
 def test_core_refusal_is_shown_next_to_the_question_it_concerns(
     client, prescriber, patient, unchanged
 ):

@@ -19,6 +19,7 @@ from ketacare.clinical.eligibility import (
     SubstanceUseDisorder,
     SubstanceUseScreen,
 )
+from ketacare.clinical.plausibility import LIMITS
 from ketacare.evaluation.mappers import ScreeningAnswers
 from ketacare.web import fields
 
@@ -58,6 +59,15 @@ CSSRS_CHOICES = [
     (CssrsRisk.HIGH.value, "High"),
     (NOT_DONE, "Not done"),
 ]
+
+
+def _whole_mmhg(quantity: str) -> dict[str, int]:
+    """Whole-mmHg bounds from the cited physiological limits (the core checks them too)."""
+    limits = LIMITS[quantity]
+    return {
+        "min_value": int(limits.low) + (1 if limits.open_low else 0),
+        "max_value": int(limits.high) - (1 if limits.open_high else 0),
+    }
 
 
 def _radio(label: str, choices, help_text: str = "") -> forms.ChoiceField:
@@ -161,10 +171,10 @@ class EvaluationForm(forms.Form):
         label="Substance use screened at", required=False, widget=DATETIME_WIDGET
     )
     latest_systolic_mmhg = fields.IntegerField(
-        label="Systolic (mmHg)", required=False, min_value=40, max_value=300
+        label="Systolic (mmHg)", required=False, **_whole_mmhg("systolic_mmhg")
     )
     latest_diastolic_mmhg = fields.IntegerField(
-        label="Diastolic (mmHg)", required=False, min_value=20, max_value=200
+        label="Diastolic (mmHg)", required=False, **_whole_mmhg("diastolic_mmhg")
     )
     episode_duration_months = fields.IntegerField(
         label="Current episode duration (months)",

@@ -14,7 +14,20 @@ from ketacare.clinical.eligibility import (
     Route,
     SubstanceUseDisorder,
 )
+from ketacare.clinical.plausibility import LIMITS
 from ketacare.evaluation.selectors import outstanding_acknowledgments
+
+
+def _plausible_bp(quantity: str) -> Any:
+    """The cited physiological limits of a blood pressure (the core checks them too)."""
+    limits = LIMITS[quantity]
+    return Field(
+        None,
+        gt=int(limits.low) if limits.open_low else None,
+        ge=None if limits.open_low else int(limits.low),
+        lt=int(limits.high) if limits.open_high else None,
+        le=None if limits.open_high else int(limits.high),
+    )
 
 
 def _plausible_year(value: datetime) -> datetime:
@@ -62,8 +75,8 @@ class EvaluationCreate(InputSchema):
     takes_maois: bool
     cssrs: CssrsScreenIn | None
     substance_screen: SubstanceUseScreenIn | None
-    latest_systolic_mmhg: int | None = Field(None, ge=40, le=300)
-    latest_diastolic_mmhg: int | None = Field(None, ge=20, le=200)
+    latest_systolic_mmhg: int | None = _plausible_bp("systolic_mmhg")
+    latest_diastolic_mmhg: int | None = _plausible_bp("diastolic_mmhg")
     episode_duration_months: int | None = Field(None, ge=0, le=1200)
 
 
