@@ -49,9 +49,12 @@ def check(user, key: SoftAuthenticator, session: dict | None = None, **answer):
     session = {} if session is None else session
     options = pk.authentication_options(user=user, session=session)
     return pk.verify_passkey(
-        user=user, session=session, credential=key.get(options, **answer), origins=[ORIGIN],
+        user=user,
+        session=session,
+        credential=key.get(options, **answer),
+        origins=[ORIGIN],
         request=None,
-    )  # fmt: skip
+    )
 
 
 def actions(user) -> list[str]:
@@ -119,8 +122,9 @@ def test_a_malformed_registration_answer_enrols_nothing(new_nurse, spoil, code):
     options = pk.registration_options(user=new_nurse, session=session)
     answer = spoil(SoftAuthenticator().create(options))
     with pytest.raises(InvalidClinicalInput) as err:
-        pk.register_passkey(user=new_nurse, session=session, credential=answer, name="Key",
-                            origins=[ORIGIN])  # fmt: skip
+        pk.register_passkey(
+            user=new_nurse, session=session, credential=answer, name="Key", origins=[ORIGIN]
+        )
     assert err.value.code == code
     assert not Passkey.objects.filter(user=new_nurse).exists()
     assert not StaticToken.objects.filter(device__user=new_nurse).exists()
@@ -139,8 +143,13 @@ def test_a_registration_for_another_site_is_refused(new_nurse, answer, code):
     session: dict = {}
     options = pk.registration_options(user=new_nurse, session=session)
     with pytest.raises(InvalidClinicalInput) as err:
-        pk.register_passkey(user=new_nurse, session=session, name="Key", origins=[ORIGIN],
-                            credential=SoftAuthenticator().create(options, **answer))  # fmt: skip
+        pk.register_passkey(
+            user=new_nurse,
+            session=session,
+            name="Key",
+            origins=[ORIGIN],
+            credential=SoftAuthenticator().create(options, **answer),
+        )
     assert err.value.code == code
     assert not Passkey.objects.exists()
 
@@ -151,13 +160,15 @@ def test_a_registration_challenge_is_single_use_and_expires(new_nurse):
     answer = SoftAuthenticator().create(options)
     later = timezone.now() + timedelta(seconds=301)
     with time_machine.travel(later), pytest.raises(InvalidClinicalInput) as err:
-        pk.register_passkey(user=new_nurse, session=session, credential=answer, name="Key",
-                            origins=[ORIGIN])  # fmt: skip
+        pk.register_passkey(
+            user=new_nurse, session=session, credential=answer, name="Key", origins=[ORIGIN]
+        )
     assert err.value.code == "passkey_challenge_expired"
     assert pk.CHALLENGE_KEY not in session  # gone even though it was refused
     with pytest.raises(InvalidClinicalInput) as again:
-        pk.register_passkey(user=new_nurse, session=session, credential=answer, name="Key",
-                            origins=[ORIGIN])  # fmt: skip
+        pk.register_passkey(
+            user=new_nurse, session=session, credential=answer, name="Key", origins=[ORIGIN]
+        )
     assert again.value.code == "passkey_challenge_expired"
     assert not Passkey.objects.exists()
 
@@ -168,12 +179,14 @@ def test_a_sign_in_challenge_does_not_enrol_a_passkey(new_nurse, nurse):
     session: dict = {}
     sign_in_options = pk.authentication_options(user=new_nurse, session=session)
     forged = SoftAuthenticator().create(
-        json.dumps({"challenge": json.loads(sign_in_options)["challenge"],
-                    "rp": {"id": "localhost"}})
-    )  # fmt: skip
+        json.dumps(
+            {"challenge": json.loads(sign_in_options)["challenge"], "rp": {"id": "localhost"}}
+        )
+    )
     with pytest.raises(InvalidClinicalInput) as err:
-        pk.register_passkey(user=new_nurse, session=session, credential=forged, name="Other",
-                            origins=[ORIGIN])  # fmt: skip
+        pk.register_passkey(
+            user=new_nurse, session=session, credential=forged, name="Other", origins=[ORIGIN]
+        )
     assert err.value.code == "passkey_challenge_expired"
     assert Passkey.objects.filter(user=new_nurse).count() == 1
 
@@ -231,8 +244,11 @@ def test_her_passkey_passes_the_second_step_and_its_counter_moves_on(new_nurse):
     new_nurse.refresh_from_db()
     assert new_nurse.second_factor_at >= before
     entry = AuditEntry.objects.filter(action="mfa_verified", actor=new_nurse).get()
-    assert entry.changes["after"] == {"purpose": "sign-in", "method": "passkey",
-                                      "passkey": "Blue key"}  # fmt: skip
+    assert entry.changes["after"] == {
+        "purpose": "sign-in",
+        "method": "passkey",
+        "passkey": "Blue key",
+    }
     assert check(new_nurse, key).ok
     assert Passkey.objects.get(user=new_nurse).sign_count == 2
 
@@ -262,17 +278,20 @@ def test_a_replayed_answer_is_refused(new_nurse):
     session: dict = {}
     options = pk.authentication_options(user=new_nurse, session=session)
     answer = key.get(options)
-    first = pk.verify_passkey(user=new_nurse, session=session, credential=answer,
-                              origins=[ORIGIN], request=None)  # fmt: skip
+    first = pk.verify_passkey(
+        user=new_nurse, session=session, credential=answer, origins=[ORIGIN], request=None
+    )
     assert first.ok
     # The same answer again: its challenge was used up.
-    again = pk.verify_passkey(user=new_nurse, session=session, credential=answer,
-                              origins=[ORIGIN], request=None)  # fmt: skip
+    again = pk.verify_passkey(
+        user=new_nurse, session=session, credential=answer, origins=[ORIGIN], request=None
+    )
     assert again.code == "passkey_challenge_expired"
     # And against a new challenge it signs the wrong one.
     pk.authentication_options(user=new_nurse, session=session)
-    stale = pk.verify_passkey(user=new_nurse, session=session, credential=answer,
-                              origins=[ORIGIN], request=None)  # fmt: skip
+    stale = pk.verify_passkey(
+        user=new_nurse, session=session, credential=answer, origins=[ORIGIN], request=None
+    )
     assert stale.code == "passkey_refused"
     assert Passkey.objects.get(user=new_nurse).sign_count == 1
     assert actions(new_nurse)[-2:] == ["mfa_failed", "mfa_failed"]
@@ -290,9 +309,13 @@ def test_a_cloned_authenticator_is_refused_and_audited(new_nurse):
     assert Passkey.objects.get(user=new_nurse).sign_count == 1
     entry = AuditEntry.objects.filter(action="mfa_failed", actor=new_nurse).latest("id")
     assert entry.changes["after"] | {} == {
-        "purpose": "sign-in", "method": "passkey", "reason": "passkey_cloned",
-        "passkey": "Blue key", "stored_sign_count": 1, "received_sign_count": 1,
-    }  # fmt: skip
+        "purpose": "sign-in",
+        "method": "passkey",
+        "reason": "passkey_cloned",
+        "passkey": "Blue key",
+        "stored_sign_count": 1,
+        "received_sign_count": 1,
+    }
 
 
 def test_another_users_passkey_does_not_pass_her_step(new_nurse, clinic_a, make_login):
@@ -308,10 +331,12 @@ def test_another_users_passkey_does_not_pass_her_step(new_nurse, clinic_a, make_
 
 @pytest.mark.parametrize(
     ("answer", "code"),
-    [({"origin": "https://phish.example"}, "passkey_refused"),
-     ({"rp_id": "phish.example"}, "passkey_refused")],
+    [
+        ({"origin": "https://phish.example"}, "passkey_refused"),
+        ({"rp_id": "phish.example"}, "passkey_refused"),
+    ],
     ids=["another-origin", "another-rp-id"],
-)  # fmt: skip
+)
 def test_an_answer_made_for_another_site_is_refused(new_nurse, answer, code):
     key = SoftAuthenticator()
     enrol(new_nurse, key)
@@ -321,18 +346,27 @@ def test_an_answer_made_for_another_site_is_refused(new_nurse, answer, code):
 
 @pytest.mark.parametrize(
     "spoil",
-    [lambda a: "{", lambda a: "null", lambda a: json.dumps({**json.loads(a), "rawId": "!!"}),
-     lambda a: json.dumps({**json.loads(a), "response": {"signature": "AA"}}),
-     lambda a: a.replace('"signature": "', '"signature": "AAAA')],
+    [
+        lambda a: "{",
+        lambda a: "null",
+        lambda a: json.dumps({**json.loads(a), "rawId": "!!"}),
+        lambda a: json.dumps({**json.loads(a), "response": {"signature": "AA"}}),
+        lambda a: a.replace('"signature": "', '"signature": "AAAA'),
+    ],
     ids=["truncated", "null", "bad-raw-id", "no-client-data", "bad-signature"],
-)  # fmt: skip
+)
 def test_a_malformed_or_tampered_answer_is_refused(new_nurse, spoil):
     key = SoftAuthenticator()
     enrol(new_nurse, key)
     session: dict = {}
     options = pk.authentication_options(user=new_nurse, session=session)
-    result = pk.verify_passkey(user=new_nurse, session=session, origins=[ORIGIN],
-                               credential=spoil(key.get(options)), request=None)  # fmt: skip
+    result = pk.verify_passkey(
+        user=new_nurse,
+        session=session,
+        origins=[ORIGIN],
+        credential=spoil(key.get(options)),
+        request=None,
+    )
     assert not result.ok
     assert result.code in {"passkey_malformed", "passkey_refused"}
     _nothing_moved(new_nurse)
@@ -345,8 +379,9 @@ def test_a_sign_in_challenge_expires(new_nurse):
     session: dict = {}
     answer = key.get(pk.authentication_options(user=new_nurse, session=session))
     with time_machine.travel(timezone.now() + timedelta(seconds=301)):
-        result = pk.verify_passkey(user=new_nurse, session=session, credential=answer,
-                                   origins=[ORIGIN], request=None)  # fmt: skip
+        result = pk.verify_passkey(
+            user=new_nurse, session=session, credential=answer, origins=[ORIGIN], request=None
+        )
     assert result.code == "passkey_challenge_expired"
     _nothing_moved(new_nurse)
 
@@ -380,19 +415,33 @@ RECORDED_KEY = (
 )
 
 
-@pytest.mark.parametrize(("stored", "code"), [(77, ""), (78, "passkey_cloned"),
-                                              (90, "passkey_cloned")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("stored", "code"), [(77, ""), (78, "passkey_cloned"), (90, "passkey_cloned")]
+)
 def test_a_recorded_chrome_answer_passes_once_its_counter_is_ahead(new_nurse, stored, code):
-    Passkey.objects.create(user=new_nurse, name="Chrome", credential_id=RECORDED["id"],
-                           public_key=unb64url(RECORDED_KEY), sign_count=stored,
-                           created_at=timezone.now())  # fmt: skip
-    session = {pk.CHALLENGE_KEY: {"ceremony": "authenticate", "user": new_nurse.pk,
-                                  "challenge": RECORDED_CHALLENGE,
-                                  "expires": timezone.now().timestamp() + 60}}  # fmt: skip
+    Passkey.objects.create(
+        user=new_nurse,
+        name="Chrome",
+        credential_id=RECORDED["id"],
+        public_key=unb64url(RECORDED_KEY),
+        sign_count=stored,
+        created_at=timezone.now(),
+    )
+    session = {
+        pk.CHALLENGE_KEY: {
+            "ceremony": "authenticate",
+            "user": new_nurse.pk,
+            "challenge": RECORDED_CHALLENGE,
+            "expires": timezone.now().timestamp() + 60,
+        }
+    }
     result = pk.verify_passkey(
-        user=new_nurse, session=session, origins=["http://localhost:5000"], request=None,
+        user=new_nurse,
+        session=session,
+        origins=["http://localhost:5000"],
+        request=None,
         credential=json.dumps({**RECORDED, "rawId": RECORDED["id"]}),
-    )  # fmt: skip
+    )
     assert result.code == code
     assert Passkey.objects.get(user=new_nurse).sign_count == (78 if not code else stored)
 
@@ -471,6 +520,7 @@ def test_the_admins_user_list_counts_passkeys_beside_the_app(new_nurse, nurse, c
 
 def test_a_policy_without_the_role_still_asks_for_an_enrolled_passkey(clinic_a, new_nurse):
     enrol(new_nurse, SoftAuthenticator())
-    SecurityPolicy.objects.create(clinic=clinic_a, second_factor_roles=["prescriber"],
-                                  updated_at=timezone.now())  # fmt: skip
+    SecurityPolicy.objects.create(
+        clinic=clinic_a, second_factor_roles=["prescriber"], updated_at=timezone.now()
+    )
     assert sf.second_factor_state(new_nurse) == sf.VERIFY

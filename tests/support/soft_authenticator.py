@@ -36,28 +36,42 @@ class SoftAuthenticator:
 
     rp_id: str = "localhost"
     origin: str = "http://localhost:8000"
-    key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(
-        ec.SECP256R1()))  # fmt: skip
+    key: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
     credential_id: bytes = field(default_factory=lambda: os.urandom(32))
     sign_count: int = 0
 
     def _cose_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
-        return cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"),
-                            -3: numbers.y.to_bytes(32, "big")})  # fmt: skip
+        return cbor2.dumps(
+            {
+                1: 2,
+                3: -7,
+                -1: 1,
+                -2: numbers.x.to_bytes(32, "big"),
+                -3: numbers.y.to_bytes(32, "big"),
+            }
+        )
 
     def _client_data(self, kind: str, challenge: str, origin: str | None) -> bytes:
         return json.dumps(
-            {"type": kind, "challenge": challenge, "origin": origin or self.origin,
-             "crossOrigin": False}, separators=(",", ":"),
-        ).encode()  # fmt: skip
+            {
+                "type": kind,
+                "challenge": challenge,
+                "origin": origin or self.origin,
+                "crossOrigin": False,
+            },
+            separators=(",", ":"),
+        ).encode()
 
     def _auth_data(self, rp_id: str | None, flags: int, attested: bytes = b"") -> bytes:
         rp_hash = hashlib.sha256((rp_id or self.rp_id).encode()).digest()
         return rp_hash + bytes([flags]) + struct.pack(">I", self.sign_count) + attested
 
-    def create(self, options_json: str, *, origin: str | None = None,
-               rp_id: str | None = None) -> str:  # fmt: skip
+    def create(
+        self, options_json: str, *, origin: str | None = None, rp_id: str | None = None
+    ) -> str:
         """The answer of ``navigator.credentials.create()`` to these options, as JSON."""
         options = json.loads(options_json)
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
@@ -69,16 +83,22 @@ class SoftAuthenticator:
         )
         auth_data = self._auth_data(rp_id or options["rp"]["id"], UP | UV | AT, attested)
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
-        return json.dumps({
-            "id": b64url(self.credential_id), "rawId": b64url(self.credential_id),
-            "type": "public-key", "authenticatorAttachment": "cross-platform",
-            "clientExtensionResults": {},
-            "response": {"clientDataJSON": b64url(client_data),
-                         "attestationObject": b64url(attestation), "transports": ["usb"]},
-        })  # fmt: skip
+        return json.dumps(
+            {
+                "id": b64url(self.credential_id),
+                "rawId": b64url(self.credential_id),
+                "type": "public-key",
+                "authenticatorAttachment": "cross-platform",
+                "clientExtensionResults": {},
+                "response": {
+                    "clientDataJSON": b64url(client_data),
+                    "attestationObject": b64url(attestation),
+                    "transports": ["usb"],
+                },
+            }
+        )
 
-    def get(self, options_json: str, *, origin: str | None = None,
-            rp_id: str | None = None) -> str:  # fmt: skip
+    def get(self, options_json: str, *, origin: str | None = None, rp_id: str | None = None) -> str:
         """The answer of ``navigator.credentials.get()`` to these options, as JSON."""
         options = json.loads(options_json)
         self.sign_count += 1
@@ -86,15 +106,23 @@ class SoftAuthenticator:
         auth_data = self._auth_data(rp_id or options.get("rpId"), UP | UV)
         signed = auth_data + hashlib.sha256(client_data).digest()
         signature = self.key.sign(signed, ec.ECDSA(hashes.SHA256()))
-        return json.dumps({
-            "id": b64url(self.credential_id), "rawId": b64url(self.credential_id),
-            "type": "public-key", "clientExtensionResults": {},
-            "response": {"clientDataJSON": b64url(client_data),
-                         "authenticatorData": b64url(auth_data),
-                         "signature": b64url(signature), "userHandle": None},
-        })  # fmt: skip
+        return json.dumps(
+            {
+                "id": b64url(self.credential_id),
+                "rawId": b64url(self.credential_id),
+                "type": "public-key",
+                "clientExtensionResults": {},
+                "response": {
+                    "clientDataJSON": b64url(client_data),
+                    "authenticatorData": b64url(auth_data),
+                    "signature": b64url(signature),
+                    "userHandle": None,
+                },
+            }
+        )
 
     def clone(self) -> SoftAuthenticator:
         """A copy of the key whose counter is where this one's was (a cloned device)."""
-        return SoftAuthenticator(self.rp_id, self.origin, self.key, self.credential_id,
-                                 self.sign_count)  # fmt: skip
+        return SoftAuthenticator(
+            self.rp_id, self.origin, self.key, self.credential_id, self.sign_count
+        )
