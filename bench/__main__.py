@@ -9,6 +9,7 @@ import sys
 BENCHMARKS = {
     "pk": "bench.pk",
     "web": "bench.web",
+    "bulk": "bench.bulk",
 }
 
 

@@ -103,6 +103,30 @@ def _start_sequencer() -> None:
     )
 
 
+def _start_bulk_worker() -> None:
+    """The Bulk Data export worker beside the server (``bulk_export_run --every``), a child
+    process like the sequencer, gone with the server."""
+    import subprocess
+
+    from django.conf import settings
+
+    if settings.BULK_EXPORT_POLL_SECONDS <= 0:
+        return
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ketacare.cli",
+            "manage",
+            "bulk_export_run",
+            "--every",
+            str(settings.BULK_EXPORT_POLL_SECONDS),
+            "--while-parent",
+            str(os.getpid()),
+        ]
+    )
+
+
 def _gunicorn(port: int, host: str, workers: int) -> int:
     cmd = [
         sys.executable,
@@ -126,6 +150,7 @@ def _gunicorn(port: int, host: str, workers: int) -> int:
     connections.close_all()
     sys.stdout.flush()
     _start_sequencer()
+    _start_bulk_worker()
     os.execv(sys.executable, cmd)
     return 0  # not reached
 

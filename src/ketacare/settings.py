@@ -289,6 +289,9 @@ AUDIT_PUBLIC_KEY_FILE = env_str("AUDIT_PUBLIC_KEY_FILE")
 # write-once storage.
 AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR") or DATA_DIR / "audit")
 AUDIT_SEAL_SECONDS = env_int("AUDIT_SEAL_SECONDS", 2)  # `serve`/`demo` background sequencer
+# The Bulk Data export worker `serve`/`demo` start beside themselves (0: none; run
+# `ketacare manage bulk_export_run` from cron instead).
+BULK_EXPORT_POLL_SECONDS = env_int("BULK_EXPORT_POLL_SECONDS", 5)
 AUDIT_LOG_ORIGIN = env_str("AUDIT_LOG_ORIGIN", "") or ""  # default: derived from the key
 
 # SMART App Launch (ketacare/smart): django-oauth-toolkit is the OAuth 2.0 authorization

@@ -25,6 +25,13 @@ MUTABLE = {
     "smart.SmartContext",
     "smart.SmartAppLaunchUrl",  # app registration, by an admin
     "interop.CdsJwtSeen",  # CDS Hooks jti replay cache: kept until the JWT's exp, then purged
+    # SMART Backend Services: a client's registered keys (by an admin's command, audited) and
+    # the client-assertion jti replay cache (kept until exp, then purged).
+    "smart.BackendClient",
+    "smart.ClientAssertionSeen",
+    # A Bulk Data export's progress record (state, counts, files); kick-off, completion,
+    # deletion and every download audited.
+    "interop.BulkExportJob",
 }
 APPEND_ONLY_BY_OWN_RULES = {"audit.AuditEntry", "audit.AuditLeaf", "audit.AuditCheckpoint"}
 

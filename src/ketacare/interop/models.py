@@ -13,6 +13,8 @@ records the recommendation reads (courses given elsewhere; what the patient want
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -193,3 +195,51 @@ class CdsJwtSeen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.iss} {self.jti}"
+
+
+class BulkExportState(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted (waiting for the worker)"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    DELETED = "deleted", "Deleted by the client"
+
+
+class BulkExportJob(models.Model):
+    """One FHIR Bulk Data export (``$export``) and its progress record.
+
+    Kicked off by a SMART backend client (``client_id``) acting for a staff login
+    (``requested_by``) of ``clinic``; run in the background (``interop/fhir/bulk.py``),
+    writing NDJSON files under ``KETACARE_DATA_DIR/bulk/<id>/`` (0600). ``counts`` holds the
+    resources written per type, ``files`` the output files (type, name, count) once written.
+    The id is random: it is the status URL. A deleted job keeps its row (the record that the
+    export happened) and loses its files. Not a clinical record; the audit trail has the
+    kick-off, the completed export (types, counts, patients) and every file download."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    client_id = models.CharField(max_length=100)
+    level = models.CharField(max_length=10)  # system | patient
+    types = models.JSONField()
+    since = models.DateTimeField(null=True, blank=True)
+    output_format = models.CharField(max_length=40)
+    request_url = models.TextField()
+    transaction_time = models.DateTimeField()
+    state = models.CharField(
+        max_length=10, choices=BulkExportState.choices, default=BulkExportState.ACCEPTED
+    )
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    current_type = models.CharField(max_length=64, blank=True)
+    counts = models.JSONField(default=dict)
+    files = models.JSONField(default=list)
+    patient_count = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"bulk export {self.id} ({self.state})"
