@@ -66,6 +66,7 @@ def _run_and_fetch(token: str, kicked) -> dict:
     assert waiting.status_code == 202
     assert waiting["Retry-After"] == str(bulk.RETRY_AFTER_SECONDS)
     assert waiting["X-Progress"].startswith("accepted")
+    assert waiting.content == b""
     assert bulk.run_pending() == 1
     done = _get(token, path)
     assert done.status_code == 200, done.content
@@ -176,6 +177,14 @@ def test_post_kick_off_takes_a_parameters_resource(warehouse, scored_patient):
     manifest = _run_and_fetch(token, kicked)
     assert [entry["type"] for entry in manifest["output"]] == ["Condition"]
     assert _lines(token, manifest["output"][0]["url"])[0]["code"]["coding"][0]["code"] == "F33.1"
+
+
+@pytest.mark.parametrize(
+    "output_format",
+    ["application/fhir+ndjson", "application/ndjson", "ndjson", "application/fhir ndjson"],
+)
+def test_every_ndjson_output_format_name_is_accepted(warehouse, output_format):
+    assert _kick_off(warehouse.token(), _outputFormat=output_format).status_code == 202
 
 
 def test_type_narrows_the_export(warehouse, scored_patient):

@@ -128,6 +128,8 @@ def parse_kick_off(
     output_format, since, asked = NDJSON, None, []
     for name, value in params:
         if name == "_outputFormat":
+            # An unencoded "+" in a query string arrives as a space.
+            value = value.replace(" ", "+")
             if value not in OUTPUT_FORMATS:
                 raise FhirError(
                     400,

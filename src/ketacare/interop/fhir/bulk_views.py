@@ -100,11 +100,13 @@ def export_status(request: HttpRequest, principal: FhirPrincipal, job_id: str) -
         return fhir_response(outcome, 202)
     found = bulk.status(principal, job_id, base=base_url(request))
     if found.status == 202:
-        return HttpResponse(
+        waiting = HttpResponse(
             status=202,
             headers={"X-Progress": found.progress,
                      "Retry-After": str(bulk.RETRY_AFTER_SECONDS)},
         )  # fmt: skip
+        del waiting["Content-Type"]  # no body while it runs
+        return waiting
     if found.status == 500:
         return fhir_response(operation_outcome("exception", found.error), 500)
     body: Any = json.dumps(found.manifest, separators=(",", ":"))
