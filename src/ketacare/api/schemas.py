@@ -8,12 +8,28 @@ from functools import cache
 from typing import Annotated, Any, get_args
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from ketacare.clinical.plausibility import is_ascii_number
 
+_ID_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def _strict_id(value: Any) -> Any:
+    """An id as text (a path or query parameter) is ASCII digits only: pydantic's lax int would
+    read '8_0' as 80, and ' 8', '+8' or '8.0' as 8, so /patients/8_0 reached patient 80. In a
+    JSON body an id is a JSON integer (not a boolean, not a float)."""
+    if isinstance(value, str):
+        if _ID_DIGITS.fullmatch(value) is None:
+            raise ValueError("an id is written with the digits 0-9 only")
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("an id is a whole number")
+    return value
+
+
 # Ids fit a 64-bit column; anything larger is a client error, not a database crash.
-RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+RecordId = Annotated[int, BeforeValidator(_strict_id), Field(ge=1, le=2**63 - 1)]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
