@@ -292,6 +292,8 @@ AUDIT_SEAL_SECONDS = env_int("AUDIT_SEAL_SECONDS", 2)  # `serve`/`demo` backgrou
 # The Bulk Data export worker `serve`/`demo` start beside themselves (0: none; run
 # `ketacare manage bulk_export_run` from cron instead).
 BULK_EXPORT_POLL_SECONDS = env_int("BULK_EXPORT_POLL_SECONDS", 5)
+# How long a completed export's files are kept for the client to download (then removed).
+BULK_EXPORT_KEEP_HOURS = env_int("BULK_EXPORT_KEEP_HOURS", 24)
 AUDIT_LOG_ORIGIN = env_str("AUDIT_LOG_ORIGIN", "") or ""  # default: derived from the key
 
 # SMART App Launch (ketacare/smart): django-oauth-toolkit is the OAuth 2.0 authorization

@@ -232,6 +232,10 @@ class BulkExportJob(models.Model):
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Saved with each progress record: a running job whose worker stopped goes stale.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When a completed export's files are removed (the manifest's Expires).
+    expires_at = models.DateTimeField(null=True, blank=True)
     current_type = models.CharField(max_length=64, blank=True)
     counts = models.JSONField(default=dict)
     files = models.JSONField(default=list)

@@ -343,3 +343,39 @@ def test_the_cron_command_runs_waiting_exports(warehouse, scored_patient):
     call_command("bulk_export_run", stdout=out)
     assert "1 export(s) run" in out.getvalue()
     assert BulkExportJob.objects.get().state == BulkExportState.COMPLETED
+
+
+def test_a_finished_export_expires_its_files_are_removed_and_polls_404(warehouse, scored_patient):
+    import time_machine
+
+    token = warehouse.token()
+    kicked = _kick_off(token, _type="Patient")
+    _run_and_fetch(token, kicked)
+    job = BulkExportJob.objects.get()
+    done = _get(token, _status_path(kicked))
+    assert done["Expires"]  # the files are kept until then
+    folder = bulk.bulk_dir() / str(job.pk)
+    assert folder.exists()
+    with time_machine.travel(job.expires_at + timedelta(seconds=1), tick=False):
+        assert bulk.tidy() == (0, 1)
+        _outcome(_get(warehouse.token(), _status_path(kicked)), 404)
+    assert not folder.exists()
+    assert BulkExportJob.objects.get().state == BulkExportState.DELETED
+
+
+def test_a_job_whose_worker_stopped_fails_after_the_stale_interval(warehouse, scored_patient):
+    import time_machine
+
+    token = warehouse.token()
+    path = _status_path(_kick_off(token, _type="Patient"))
+    started = timezone.now()
+    BulkExportJob.objects.update(
+        state=BulkExportState.RUNNING, started_at=started, heartbeat_at=started
+    )
+    just_before = started + timedelta(minutes=bulk.STALE_MINUTES) - timedelta(seconds=1)
+    with time_machine.travel(just_before, tick=False):
+        assert bulk.tidy() == (0, 0)
+    with time_machine.travel(started + timedelta(minutes=bulk.STALE_MINUTES, seconds=1)):
+        assert bulk.tidy() == (1, 0)
+        body = _outcome(_get(warehouse.token(), path), 500)
+    assert "kick it off again" in body["issue"][0]["diagnostics"]

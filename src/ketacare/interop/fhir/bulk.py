@@ -18,8 +18,10 @@
   ``FILE_LINES`` resources a file): the export is never held in memory. Resources changed
   after the kick-off's ``transactionTime`` are left out, as the specification asks.
 - **Status** (``status``): 202 with ``X-Progress`` and ``Retry-After`` while it runs; 200 with
-  the manifest when done; 500 with an OperationOutcome only if the job failed. Deleting the
-  job (``delete``) removes its files; later polls answer 404.
+  the manifest when done (``Expires``: the files are kept ``KETACARE_BULK_EXPORT_KEEP_HOURS``);
+  500 with an OperationOutcome only if the job failed (or its worker stopped: no progress for
+  ``STALE_MINUTES``). Deleting the job (``delete``) or its expiry removes its files; later
+  polls answer 404.
 - **Audit**: the kick-off (types asked for), the completed export (types, counts, how many
   patients, the client) and every file download each leave an entry: patient data leaves.
 """
@@ -33,7 +35,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,9 @@ CHUNK_SIZE = 2000  # rows fetched per database round trip while streaming
 FILE_LINES = 100_000  # resources per NDJSON file; a type with more gets several files
 PROGRESS_EVERY = 5000  # resources between progress saves (and checks for a deletion)
 RETRY_AFTER_SECONDS = 5
+# A running job with no progress saved for this long lost its worker (a crash, a restart):
+# it is marked failed, so its client stops polling and kicks off again.
+STALE_MINUTES = 15
 
 OPERATION_DEFINITION = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition"
 
@@ -238,6 +243,7 @@ def _job_for(principal: FhirPrincipal, job_id: str) -> BulkExportJob:
 class Status:
     status: int  # 202 running, 200 done, 500 failed
     manifest: dict[str, Any] | None = None
+    expires: datetime | None = None
     progress: str = ""
     error: str = ""
 
@@ -257,7 +263,7 @@ def status(principal: FhirPrincipal, job_id: str, *, base: str) -> Status:
         return Status(202, progress=progress)
     if job.state == BulkExportState.FAILED:
         return Status(500, error=job.error or "The export failed.")
-    return Status(200, manifest=manifest(job, base))
+    return Status(200, manifest=manifest(job, base), expires=job.expires_at)
 
 
 def manifest(job: BulkExportJob, base: str) -> dict[str, Any]:
@@ -360,7 +366,7 @@ class _Writer:
 
 def _save_progress(job: BulkExportJob, counts: dict[str, int], current: str) -> None:
     updated = BulkExportJob.objects.filter(pk=job.pk, state=BulkExportState.RUNNING).update(
-        counts=counts, current_type=current
+        counts=counts, current_type=current, heartbeat_at=timezone.now()
     )
     if not updated:
         raise _Deleted
@@ -399,8 +405,9 @@ def _write_all(job: BulkExportJob, folder: Path) -> tuple[list[dict], dict[str, 
 def run_export(job_id: uuid.UUID) -> str:
     """Run one accepted job to its end (its state afterwards), unless another worker has
     claimed it first."""
+    now = timezone.now()
     claimed = BulkExportJob.objects.filter(pk=job_id, state=BulkExportState.ACCEPTED).update(
-        state=BulkExportState.RUNNING, started_at=timezone.now()
+        state=BulkExportState.RUNNING, started_at=now, heartbeat_at=now
     )
     if not claimed:
         return "not claimed"
@@ -411,9 +418,11 @@ def run_export(job_id: uuid.UUID) -> str:
         _private_dir(folder)
         files, counts, patients = _write_all(job, folder)
         with transaction.atomic():
+            finished = timezone.now()
             done = BulkExportJob.objects.filter(pk=job.pk, state=BulkExportState.RUNNING).update(
                 state=BulkExportState.COMPLETED,
-                finished_at=timezone.now(),
+                finished_at=finished,
+                expires_at=finished + timedelta(hours=settings.BULK_EXPORT_KEEP_HOURS),
                 counts=counts,
                 files=files,
                 current_type="",
@@ -451,8 +460,48 @@ def run_export(job_id: uuid.UUID) -> str:
         return BulkExportState.FAILED
 
 
+def tidy() -> tuple[int, int]:
+    """Fail running jobs whose worker stopped (no progress for ``STALE_MINUTES``) and remove
+    completed exports past ``expires_at`` (their polls answer 404 from then on): how many of
+    each."""
+    now = timezone.now()
+    stale = 0
+    for job_id in BulkExportJob.objects.filter(
+        state=BulkExportState.RUNNING, heartbeat_at__lt=now - timedelta(minutes=STALE_MINUTES)
+    ).values_list("pk", flat=True):
+        stale += BulkExportJob.objects.filter(pk=job_id, state=BulkExportState.RUNNING).update(
+            state=BulkExportState.FAILED,
+            finished_at=now,
+            error="The export stopped on the server (its worker ended); kick it off again.",
+        )
+        shutil.rmtree(_job_dir(job_id), ignore_errors=True)
+    expired = 0
+    for job in BulkExportJob.objects.select_related("requested_by").filter(
+        state=BulkExportState.COMPLETED, expires_at__lt=now
+    ):
+        with transaction.atomic():
+            if not BulkExportJob.objects.filter(pk=job.pk, state=BulkExportState.COMPLETED).update(
+                state=BulkExportState.DELETED
+            ):
+                continue
+            record_write(
+                actor=job.requested_by,
+                action=AuditAction.UPDATE,
+                target=job,
+                before={"state": job.state},
+                after={"state": BulkExportState.DELETED},
+                summary=f"Bulk Data export for backend client {job.client_id} expired: "
+                "files removed",
+            )
+        shutil.rmtree(_job_dir(job.pk), ignore_errors=True)
+        expired += 1
+    return stale, expired
+
+
 def run_pending(max_jobs: int | None = None) -> int:
-    """Run accepted jobs, oldest first, until none is waiting (or ``max_jobs`` ran)."""
+    """Tidy (``tidy``), then run accepted jobs, oldest first, until none is waiting (or
+    ``max_jobs`` ran)."""
+    tidy()
     ran = 0
     while max_jobs is None or ran < max_jobs:
         job_id = (

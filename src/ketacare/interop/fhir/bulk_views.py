@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.http import http_date
 
 from ketacare.interop.fhir import bulk
 from ketacare.interop.fhir.access import FhirPrincipal
@@ -110,7 +111,10 @@ def export_status(request: HttpRequest, principal: FhirPrincipal, job_id: str) -
     if found.status == 500:
         return fhir_response(operation_outcome("exception", found.error), 500)
     body: Any = json.dumps(found.manifest, separators=(",", ":"))
-    return HttpResponse(body, status=200, content_type="application/json")
+    done = HttpResponse(body, status=200, content_type="application/json")
+    if found.expires is not None:
+        done["Expires"] = http_date(found.expires.timestamp())  # when the files are removed
+    return done
 
 
 @fhir_endpoint(("GET",))
