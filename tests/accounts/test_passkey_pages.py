@@ -240,3 +240,44 @@ def test_the_admin_sees_passkeys_and_resets_them(new_nurse, clinic_admin, client
     assert b"Second factor of nurse_new reset" in done.content
     assert not Passkey.objects.filter(user=new_nurse).exists()
     assert pk.has_passkey(new_nurse) is False
+
+
+def test_adding_the_app_to_a_passkey_account_needs_a_fresh_check(new_nurse):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ketacare.accounts.second_factor import authenticator_code
+
+    client = Client()
+    enrol_at_first_sign_in(client, SoftAuthenticator())
+    session = client.session
+    session["ketacare_second_factor_at"] = int((timezone.now() - timedelta(hours=1)).timestamp())
+    session.save()
+    page = client.get("/login/enrol/")
+    assert b"confirm it is you" in page.content.lower()
+    assert b'id="passkey-options"' not in page.content  # no new passkey before the check
+    pending = TOTPDevice.objects.get(user=new_nurse, confirmed=False)
+    refused = client.post("/login/enrol/", {"code": authenticator_code(pending)})
+    assert refused.status_code == 422
+    assert not TOTPDevice.objects.filter(user=new_nurse, confirmed=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("hosts", "rp_id"),
+    [
+        (["127.0.0.1", "localhost", "testserver", "[::1]"], "localhost"),
+        (["10.0.0.5", "clinic.example.org"], "clinic.example.org"),
+        ([".clinic.example.org"], "clinic.example.org"),
+        (["*", "[::1]"], "localhost"),
+    ],
+)
+def test_the_relying_party_is_the_first_domain_name_allowed(hosts, rp_id):
+    from ketacare.settings import _webauthn_rp_id
+
+    assert _webauthn_rp_id(hosts) == rp_id
+
+
+def test_the_expected_origin_is_the_setting_or_the_requests_own(rf, settings):
+    request = rf.get("/login/second-factor/", HTTP_HOST="localhost:8000")
+    assert pk.expected_origins(request) == ["http://localhost:8000"]
+    settings.WEBAUTHN_ORIGINS = ["https://clinic.example.org"]
+    assert pk.expected_origins(request) == ["https://clinic.example.org"]
