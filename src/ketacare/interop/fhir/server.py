@@ -80,6 +80,9 @@ class Source:
     status_q: Callable[[list[Token]], Any] | None = None
     clinic_field: str = "clinic_id"
     order: tuple[str, ...] = ("pk",)
+    # Sources with the same key read the same rows (the four vital signs of a reading):
+    # Bulk export reads them once and builds each source's resource from every row.
+    shared: str | None = None
 
     def fhir_id(self, pk: int) -> str:
         return f"{self.prefix}-{pk}" if self.prefix else str(pk)
@@ -261,6 +264,7 @@ def _vitals(prefix: str, loinc: str, build: Callable[[Any, int], Json]) -> Sourc
         codes=((c.LOINC, loinc),) + (((c.LOINC, c.SPO2_ARTERIAL),) if loinc == c.SPO2 else ()),
         categories=frozenset({"vital-signs"}),
         order=("taken_at", "pk"),
+        shared="vitals",
     )
 
 
@@ -1164,7 +1168,14 @@ def iter_resources(
         if since is None:
             yield from questionnaires()
         return
+    groups: list[list[Source]] = []
     for source in kind.sources:
+        if groups and source.shared and groups[-1][0].shared == source.shared:
+            groups[-1].append(source)  # same rows: one pass builds them all
+        else:
+            groups.append([source])
+    for group in groups:
+        source = group[0]
         qs = source.queryset().filter(**{source.clinic_field: clinic_id})
         updated = source.fields.get("updated")
         if since is not None and updated:
@@ -1178,4 +1189,5 @@ def iter_resources(
             qs = qs.filter(**{f"{path}__in": patient_ids})
         # iterator(chunk_size): rows (and any prefetch) in bounded chunks, never the table.
         for row in qs.order_by("pk").iterator(chunk_size=chunk_size):
-            yield source.build(row)
+            for member in group:
+                yield member.build(row)
