@@ -146,3 +146,34 @@ def test_registration_refuses_a_private_key_and_a_patient_login(prescriber, pati
     with pytest.raises(CommandError, match="https"):
         call_command("smart_register_backend", name="x", user=prescriber.username,
                      jwks_url="http://x.example/jwks")  # fmt: skip
+
+
+def test_a_client_publishing_its_keys_at_a_jwks_url_is_checked_against_them(
+    prescriber, tmp_path, monkeypatch
+):
+    import jwt
+    from tests.support.backend_client import public_jwks
+
+    from ketacare.interop.cds_hooks import auth
+    from ketacare.smart.models import BackendClient
+
+    client = register_backend(tmp_path, prescriber.username)
+    published = public_jwks(client.key, client.kid, client.alg)
+    BackendClient.objects.update(jwks=None, jwks_url="https://warehouse.example/jwks")
+    fetched = []
+
+    def fetch(url, kid):
+        fetched.append((url, kid))
+        return next(k for k in jwt.PyJWKSet.from_dict(published).keys if k.key_id == kid)
+
+    monkeypatch.setattr(auth.JWKS_CACHE, "key", fetch)
+    assert client.token_response().status_code == 200
+    assert fetched == [("https://warehouse.example/jwks", client.kid)]
+    # A jku naming that URL is fine; any other is refused before anything is fetched.
+    jku = client.assertion(headers={"jku": "https://warehouse.example/jwks"})
+    assert client.token_response(assertion=jku).status_code == 200
+    refused = client.token_response(
+        assertion=client.assertion(headers={"jku": "https://evil.example/jwks"})
+    )
+    assert refused.status_code == 401
+    assert len(fetched) == 2
