@@ -78,11 +78,26 @@ def _hard_block_sources() -> list[tuple[str, int, str, Source]]:
     for path in sorted(CORE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         sources = None
+        # A Finding appended to an ``...acknowledgments`` list is an acknowledgment-warning
+        # (GateDecision.acknowledgments): acknowledged with a reason, never a block.
+        acknowledged = {
+            id(arg)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "append"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id.endswith("acknowledgments")
+            for arg in node.args
+        }
         for node in ast.walk(tree):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "Finding"
+            if (
+                not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "Finding"
+                )
+                or id(node) in acknowledged
             ):
                 continue
             kwargs = {k.arg: k.value for k in node.keywords}

@@ -71,6 +71,10 @@ def test_evaluation_returns_verdict_reasons_trd_count_and_msm(api, prescriber, t
     assert reason["code"] == "pregnancy"
     assert reason["message"]
     assert set(reason["source"]) >= {"key", "citation", "url", "locator", "verified"}
+    # Issue 16.5: the source object names its title and grade and links to the sources page.
+    assert reason["source"]["title"] == reason["source"]["citation"]
+    assert reason["source"]["grade"] in {"primary", "secondary", "consensus", "heuristic"}
+    assert reason["source"]["href"].startswith("/sources/#source-")
     assert reason["acknowledgment_required"] is True
     assert body["adequate_failed_trials"] == 3
     assert body["treatment_resistant"] is True

@@ -1,6 +1,7 @@
 """Evaluation pages: the screening form, its live verdict (computed, never saved), saving it,
 the prescriber's acknowledgment of cautions, and the chart panel."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -316,3 +317,19 @@ def test_chart_query_count_does_not_grow_with_evaluations_and_acknowledgments(
         acknowledge_cautions(actor=prescriber, evaluation=evaluation, reason="ok", codes=[code])
     assert Evaluation.objects.filter(patient=patient).count() == 15
     assert _chart_queries(client, patient.pk) == one
+
+
+def test_each_reason_names_its_source_and_grade_with_a_link_to_the_sources_page(
+    client, prescriber, trd_patient
+):
+    # Issue 16.5: a caution (history of psychosis) shows one evidence line: the source, its
+    # grade, and a link to the source's entry on /sources/.
+    client.force_login(prescriber)
+    body = client.post(
+        preview_url(trd_patient), form_data(psychosis_history="yes"), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    reason = re.search(r'<li data-code="psychosis_history">.*?</li>', body, re.S).group(0)
+    assert 'class="evidence"' in reason
+    [anchor] = re.findall(r'href="/sources/#(source-[^"]+)"', reason)
+    assert re.search(r"\[[a-z ,]*(source|statement|heuristic|setting)[a-z ,]*\]", reason)
+    assert f'id="{anchor}"' in client.get("/sources/").content.decode()

@@ -206,10 +206,11 @@ def test_a_whole_clinic_day_as_separate_users(
         clock.shift(timedelta(minutes=6))
         page = nurse.open(run_sheet)
         first_device = timezone.now() - timedelta(minutes=5)
+        last_device = timezone.now()
         page.get_by_label("Lot number").fill("ESK-24-117")
         page.get_by_label("Dose (mg)").fill("56")
         page.get_by_label("Device 1 at").fill(_hhmm(first_device))
-        page.get_by_label("Device 2 at").fill(_hhmm(timezone.now()))
+        page.get_by_label("Device 2 at").fill(_hhmm(last_device))
         page.get_by_label("Prescriber on site").select_option(
             str(User.objects.get(username="prescriber").pk)
         )
@@ -217,7 +218,7 @@ def test_a_whole_clinic_day_as_separate_users(
         page.get_by_role("button", name="Record the dose").click()
         expect(page.locator("#status-panel [data-state]")).to_have_attribute("data-state", "dosing")
 
-        # 5. Forty minutes after the first device: vitals, MOAA/S (starts observation)
+        # 5. Forty minutes after the last device: vitals, MOAA/S (starts observation)
         #    and CADSS.
         advance(timedelta(minutes=40))
         page = nurse.page
@@ -242,12 +243,13 @@ def test_a_whole_clinic_day_as_separate_users(
         expect(page.locator("#run-sheet .timeline")).to_contain_text("CADSS total 1")
 
         # The board shows the server's countdown to the 120-minute esketamine minimum from
-        # the first device (typed as HH:MM, so from the start of that minute): about 75 min.
+        # the last device (the default count, "after administration"; typed as HH:MM, so from
+        # the start of that minute): about 80 min.
         board = nurse.context.new_page()
         board.goto(live_server.url + "/board/")
         row = board.locator(f'tr[data-session="{session.pk}"]')
         expect(row).to_contain_text("Observation")
-        ends = timezone.localtime(first_device).replace(second=0, microsecond=0) + timedelta(
+        ends = timezone.localtime(last_device).replace(second=0, microsecond=0) + timedelta(
             minutes=120
         )
         expected = math.ceil((ends - timezone.now()).total_seconds() / 60)
@@ -263,7 +265,7 @@ def test_a_whole_clinic_day_as_separate_users(
         expect(page.locator('#blockers-region li[data-code="discharge_too_early"]')).to_be_visible()
         assert TreatmentSession.objects.get(pk=session.pk).state == "observation"
 
-        # ...and accepted after it (vitals before completion, 125 min after the first device).
+        # ...and accepted after it (vitals before completion, 125 min after the last device).
         advance(timedelta(minutes=85))
         page = nurse.page
         for label, value in (

@@ -134,8 +134,9 @@ def test_nurse_on_a_tablet_sees_the_due_reading_and_fixes_a_typo_with_one_tap(
     with time_machine.travel(_start_of_day(), tick=True) as clock:
         assert seed_demo_clinic(password=PASSWORD)
         session, first_device = _dosed_esketamine_session()
-        # Forty minutes after the first device: the label's BP check is due.
-        clock.move_to(first_device + timedelta(minutes=40))
+        # Forty minutes after the last (second) device, 5 min after the first: the label's BP
+        # check "after administration" is due (the default count, issue 16.3).
+        clock.move_to(first_device + timedelta(minutes=45))
         context = browser.new_context(viewport=TABLET, has_touch=True)
         page = context.new_page()
         run_sheet = f"/sessions/{session.pk}/"

@@ -35,3 +35,24 @@ def test_prescriber_sees_the_recommendation(signed_in, prescriber, trd_patient, 
     evaluate(trd_patient)
     response = signed_in(prescriber).get(f"/patients/{trd_patient.pk}/recommendation")
     assert response.status_code == 200
+
+
+def test_every_reason_on_the_page_names_its_source_and_grade_with_a_link(
+    signed_in, prescriber, trd_patient, evaluate
+):
+    # Issue 16.5: each reason for, against, caution and exclusion carries one evidence line
+    # (source, grade) linking to the source's entry on the sources page.
+    import re
+
+    evaluate(trd_patient)
+    client = signed_in(prescriber)
+    body = client.get(f"/patients/{trd_patient.pk}/recommendation").content.decode()
+    reasons = re.findall(r'<li data-code="[a-z_0-9]+">.*?</li>', body, re.S)
+    assert reasons, "the page lists no reasons"
+    sourced = [r for r in reasons if 'class="evidence"' in r]
+    assert sourced, "no reason shows its evidence line"
+    anchors = set(re.findall(r'href="/sources/#(source-[^"]+)"', body))
+    sources_page = client.get("/sources/").content.decode()
+    assert all(f'id="{a}"' in sources_page for a in anchors)
+    grades = "primary source|secondary source|consensus statement|KetaCare heuristic|clinic"
+    assert re.search(rf"\[({grades})", body)

@@ -54,13 +54,14 @@ def test_esketamine_session_walks_from_scheduled_to_discharged_and_gets_a_rems_f
     assert session.state == "dosing"
     assert session.prescriber_on_site == prescriber
 
-    clock.shift(timedelta(minutes=35))  # 40 min after the first device: the label's BP check
+    # 40 min after the last (second) device: the label's BP check "after administration"
+    clock.shift(timedelta(minutes=40))
     record_vitals(actor=nurse, session=session, taken_at=timezone.now(), **NORMAL_VITALS)
     record_observation(
         actor=nurse, session=session, scale="moaas", items=[4], observed_at=timezone.now()
     )
     assert TreatmentSession.objects.get(pk=session.pk).state == "observation"
-    clock.shift(timedelta(minutes=75))  # 115 min after the first device
+    clock.shift(timedelta(minutes=75))  # 115 min after the last device
     record_vitals(actor=nurse, session=session, taken_at=timezone.now(), **NORMAL_VITALS)
     record_observation(
         actor=nurse, session=session, scale="moaas", items=[5], observed_at=timezone.now()
@@ -73,7 +74,7 @@ def test_esketamine_session_walks_from_scheduled_to_discharged_and_gets_a_rems_f
         observed_at=timezone.now(),
         dissociation_resolved=True,
     )
-    clock.shift(timedelta(minutes=5))  # 120 min
+    clock.shift(timedelta(minutes=5))  # 120 min after the last device, 125 after the first
     discharged = discharge_session(
         actor=nurse, session=session, clinician_ready=True, ready_to_leave_without_minimum_min=90
     )
@@ -112,7 +113,9 @@ def test_session_status_shows_what_blocks_the_next_step(esketamine_course, check
     session = checked_in(esketamine_course.sessions[0])
     status = session_status(TreatmentSession.objects.get(pk=session.pk), timezone.now())
     codes = {b["code"] for b in status["blockers"]}
-    assert codes == {"npo_not_confirmed", "ride_home_missing"}
+    assert codes == {"ride_home_missing"}
+    # Fasting before esketamine is guidance (S58): acknowledged, not overridden (issue 16.2).
+    assert {a["code"] for a in status["acknowledgments"]} == {"npo_not_confirmed"}
     assert "cleared" in status["allowed_next"]
 
 

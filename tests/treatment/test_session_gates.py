@@ -199,22 +199,42 @@ def test_positive_phq9_item9_today_blocks_until_a_safety_assessment_is_documente
     assert cleared.safety_assessed_by == nurse
 
 
-# --- fasting (esketamine: no food 2 h, no liquids 30 min; S58 [V*]) -----------------------
+# --- fasting (esketamine: patients advised to avoid food 2 h, liquids 30 min; S58 [V*]) ----
+# Guidance in a secondary copy: a warning a licensed clinician acknowledges (issue 16.2).
 
 
 @pytest.mark.parametrize(
-    ("food_min_ago", "blocked"),
+    ("food_min_ago", "too_soon"),
     [(119, True), (120, False), (121, False)],  # below / at / above the 120-minute minimum
 )
-def test_esketamine_fasting_boundaries(esketamine_course, checked_in, nurse, food_min_ago, blocked):
+def test_esketamine_fasting_boundaries_ask_for_an_acknowledgment(
+    esketamine_course, checked_in, nurse, food_min_ago, too_soon, unchanged
+):
     session = checked_in(esketamine_course.sessions[0])
     last_food = timezone.now() - timedelta(minutes=food_min_ago)
-    if blocked:
-        with pytest.raises(GateBlocked) as err:
-            _clear(nurse, session, last_food_at=last_food)
-        assert err.value.decision.codes == ("npo_not_confirmed",)
-    else:
+    if not too_soon:
         assert _clear(nurse, session, last_food_at=last_food).state == "cleared"
+        return
+    check = unchanged(TreatmentSession, SessionOverride, SessionAcknowledgment)
+    with pytest.raises(GateBlocked) as err:
+        _clear(nurse, session, last_food_at=last_food)
+    assert err.value.decision.codes == ()  # no blocker
+    assert err.value.decision.acknowledgment_codes == ("npo_not_confirmed",)
+    check()
+
+
+def test_nurse_acknowledges_a_recent_meal_before_esketamine_and_the_session_clears(
+    esketamine_course, checked_in, nurse
+):
+    session = checked_in(esketamine_course.sessions[0])
+    acknowledge_warning(
+        actor=nurse,
+        session=session,
+        codes=["npo_not_confirmed"],
+        reason="Light breakfast 90 min ago; no nausea at earlier sessions; antiemetic ready.",
+    )
+    last_food = timezone.now() - timedelta(minutes=90)
+    assert _clear(nurse, session, last_food_at=last_food).state == "cleared"
 
 
 def test_missing_ride_home_blocks_and_a_prescriber_may_override_it(
@@ -428,12 +448,13 @@ def _to_observation(session, cleared, prescriber, nurse):
     return session
 
 
-def _settle(session, nurse, clock, minutes_after_first_device):
-    # The first of two devices was 5 minutes ago. BP at 40 minutes after it (label), then a
-    # recent reading and resolved ratings, and discharge ``minutes_after_first_device`` after it.
-    clock.shift(timedelta(minutes=35))
+def _settle(session, nurse, clock, minutes_after_last_device, *, bp_at=40):
+    # Two devices, the second (last) just now. BP 40 minutes after it (the label's "after
+    # administration", the default count), then a recent reading and resolved ratings, and
+    # discharge ``minutes_after_last_device`` after it.
+    clock.shift(timedelta(minutes=bp_at))
     record_vitals(actor=nurse, session=session, taken_at=timezone.now(), **_bp(126, 80))
-    clock.shift(timedelta(minutes=minutes_after_first_device - 45))
+    clock.shift(timedelta(minutes=minutes_after_last_device - bp_at - 5))
     record_vitals(actor=nurse, session=session, taken_at=timezone.now(), **_bp(122, 76))
     record_observation(
         actor=nurse, session=session, scale="moaas", items=[5], observed_at=timezone.now()
@@ -457,7 +478,7 @@ def _full_session(session, cleared, prescriber, nurse, clock):
 
 @pytest.mark.parametrize(
     ("minutes", "blocked"),
-    [(119, True), (120, False), (121, False)],  # esketamine: 120 min from the first device (S1)
+    [(119, True), (120, False), (121, False)],  # esketamine: 120 min after the last device (S1)
 )
 def test_esketamine_discharge_minimum_observation_boundaries(
     esketamine_course, cleared, prescriber, nurse, clock, minutes, blocked, unchanged
@@ -483,6 +504,97 @@ def test_esketamine_discharge_minimum_observation_boundaries(
         actor=prescriber, session=session, clinician_ready=True, override=override
     )
     assert done.state == "discharged"
+
+
+def _second_session_at_84_mg(esketamine_course, cleared, prescriber, nurse, clock):
+    # 84 mg only after a 56 mg start (label): the first session at 56 mg, then 84 mg, three
+    # devices 5 minutes apart, the third just now.
+    first, second = esketamine_course.sessions[:2]
+    _full_session(first, cleared, prescriber, nurse, clock)
+    clock.move_to(second.scheduled_at)
+    session = cleared(second)
+    dose = _esketamine_dose(prescriber, session, mg="84")
+    assert len(dose.device_times) == 3
+    record_vitals(actor=nurse, session=session, taken_at=timezone.now(), **_bp(124, 78))
+    record_observation(
+        actor=nurse, session=session, scale="moaas", items=[5], observed_at=timezone.now()
+    )
+    return session
+
+
+@pytest.mark.parametrize(("after_last_device", "blocked"), [(119, True), (120, False)])
+def test_84mg_discharge_is_not_before_two_hours_after_the_third_device(
+    esketamine_course, cleared, prescriber, nurse, clock, after_last_device, blocked
+):
+    # By default observation counts from the last device (S1 "after administration"): at 119
+    # min after the third device (129 after the first) the patient may not leave yet.
+    session = _second_session_at_84_mg(esketamine_course, cleared, prescriber, nurse, clock)
+    _settle(session, nurse, clock, after_last_device)
+    if blocked:
+        with pytest.raises(GateBlocked) as err:
+            discharge_session(actor=nurse, session=session, clinician_ready=True)
+        assert err.value.decision.codes == ("discharge_too_early",)
+        assert dict(err.value.decision.blockers[0].data)["counted_from"] == "last_dose"
+    else:
+        done = discharge_session(actor=nurse, session=session, clinician_ready=True)
+        assert done.state == "discharged"
+
+
+def test_84mg_bp_40_minutes_after_the_first_device_is_too_early_for_the_40_minute_check(
+    esketamine_course, cleared, prescriber, nurse, clinic_admin, clock, policy_values
+):
+    from ketacare.protocols.services import record_clinic_policy
+
+    # Scheduled checks met within +/- 5 min here; the 40-min BP is due 40 min after the third
+    # device, so a reading 30 min after it (40 after the first device) misses it.
+    record_clinic_policy(actor=clinic_admin, values={**policy_values, "vitals_tolerance_min": 5})
+    session = _second_session_at_84_mg(esketamine_course, cleared, prescriber, nurse, clock)
+    _settle(session, nurse, clock, 125, bp_at=30)
+    with pytest.raises(GateBlocked) as err:
+        discharge_session(actor=nurse, session=session, clinician_ready=True)
+    assert err.value.decision.codes == ("scheduled_vitals_missed",)
+
+
+def test_a_clinic_counting_from_the_first_device_discharges_two_hours_after_it(
+    esketamine_course, cleared, prescriber, nurse, clinic_admin, clock, policy_values
+):
+    from ketacare.protocols.services import record_clinic_policy
+
+    # The clinic's choice: the REMS monitoring form's count from the first device (S5).
+    record_clinic_policy(
+        actor=clinic_admin, values={**policy_values, "observation_from": "first_dose"}
+    )
+    session = _to_observation(esketamine_course.sessions[0], cleared, prescriber, nurse)
+    # The first of two devices was 5 min ago: BP 40 min after it, discharge 120 min after it.
+    _settle(session, nurse, clock, 115, bp_at=35)
+    done = discharge_session(actor=nurse, session=session, clinician_ready=True)
+    assert done.state == "discharged"
+
+
+def test_esketamine_the_day_after_a_session_asks_for_an_acknowledgment_then_doses(
+    esketamine_course, cleared, prescriber, nurse, clock, unchanged
+):
+    # Twice weekly, sessions at least 2 days apart: a KetaCare rule from the published
+    # schedules (heuristic), so the next day needs a clinician's reason, not an override.
+    first, second = esketamine_course.sessions[:2]
+    _full_session(first, cleared, prescriber, nurse, clock)
+    clock.shift(timedelta(days=1))
+    session = cleared(second)
+    check = unchanged(DoseAdministration, SessionOverride)
+    with pytest.raises(GateBlocked) as err:
+        _esketamine_dose(prescriber, session)
+    assert err.value.decision.codes == ()
+    assert err.value.decision.acknowledgment_codes == ("session_spacing_too_short",)
+    [ack] = err.value.decision.acknowledgments
+    assert ack.source.grade.value == "heuristic"
+    check()
+    acknowledge_warning(
+        actor=nurse,
+        session=session,
+        codes=["session_spacing_too_short"],
+        reason="Missed Monday's session for travel; prescriber agreed to dose today.",
+    )
+    assert _esketamine_dose(prescriber, session).dose_mg == Decimal("56")
 
 
 def test_unresolved_sedation_blocks_discharge_and_cannot_be_overridden(

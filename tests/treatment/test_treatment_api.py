@@ -113,7 +113,13 @@ def test_ordering_without_consent_is_409(api, prescriber, patient, clinic_policy
         {"protocol_code": "iv_racemic_elektd", "start_at": timezone.now().isoformat()},
     )
     assert response.status_code == 409
-    assert "consent_missing" in [b["code"] for b in response.json()["details"]["blockers"]]
+    blockers = response.json()["details"]["blockers"]
+    [blocker] = [b for b in blockers if b["code"] == "consent_missing"]
+    # Issue 16.5: every gate refusal names its source {key, title, locator, grade, url, href}.
+    source = blocker["source"]
+    assert set(source) >= {"key", "title", "locator", "grade", "url", "href"}
+    assert (source["key"], source["grade"]) == ("clinic-consent", "clinic")
+    assert source["href"] == "/sources/#source-clinic-consent"
 
 
 def test_high_predose_bp_answers_409_with_an_acknowledgment_required_and_writes_nothing(
@@ -211,7 +217,8 @@ def test_session_read_shows_state_blockers_and_timeline(api, nurse, esketamine_c
     _checked_in_over_api(api, nurse, session_id)
     body = api(nurse).get(f"/sessions/{session_id}").json()
     assert body["state"] == "checked_in"
-    assert {b["code"] for b in body["blockers"]} == {"npo_not_confirmed", "ride_home_missing"}
+    assert {b["code"] for b in body["blockers"]} == {"ride_home_missing"}
+    assert {a["code"] for a in body["acknowledgments"]} == {"npo_not_confirmed"}
     assert [e["kind"] for e in body["timeline"]][:2] == ["scheduled", "checked_in"]
 
 

@@ -20,6 +20,7 @@ from tests.support.registration import registered_long_ago
 from ketacare.audit.models import AuditEntry
 from ketacare.treatment.models import (
     Course,
+    DoseAdministration,
     SessionAcknowledgment,
     SessionObservation,
     SessionOverride,
@@ -74,11 +75,35 @@ def test_board_polls_itself_every_30_seconds_and_htmx_gets_only_the_body(
     assert "<html" not in part
 
 
-def test_board_shows_observation_countdown_from_the_first_device(
-    client, nurse, prescriber, esketamine_session, cleared, clock
+@pytest.mark.parametrize(
+    ("observation_from", "remaining"),
+    [
+        # Default: 120-min esketamine minimum from the last device: 120-30 = 90.
+        (None, 90),
+        # The clinic's choice, the REMS form's count from the first device (5 min before the
+        # second): 120-35 = 85.
+        ("first_dose", 85),
+    ],
+)
+def test_board_shows_observation_countdown_from_where_the_clinic_counts_it(
+    client,
+    nurse,
+    prescriber,
+    clinic_admin,
+    esketamine_session,
+    cleared,
+    clock,
+    policy_values,
+    observation_from,
+    remaining,
 ):
+    from ketacare.protocols.services import record_clinic_policy
     from ketacare.treatment.services import administer_dose, record_observation
 
+    if observation_from:
+        record_clinic_policy(
+            actor=clinic_admin, values={**policy_values, "observation_from": observation_from}
+        )
     session = cleared(esketamine_session)
     now = timezone.now()
     administer_dose(
@@ -93,9 +118,8 @@ def test_board_shows_observation_countdown_from_the_first_device(
     clock.shift(timedelta(minutes=30))
     client.force_login(nurse)
     body = _text(client.get("/board/"))
-    # 120-min esketamine minimum from the first device (5 min before the second): 120-35 = 85.
-    assert 'data-remaining-min="85"' in body
-    assert "85</strong> min left of the 120-min minimum" in body
+    assert f'data-remaining-min="{remaining}"' in body
+    assert f"{remaining}</strong> min left of the 120-min minimum" in body
 
 
 def test_front_desk_sees_the_board_without_safety_alerts(client, frontdesk, esketamine_session):
@@ -585,3 +609,65 @@ def test_therapist_reads_the_run_sheet_without_forms(client, therapist, esketami
     body = client.get(f"/sessions/{esketamine_session.pk}/").content.decode()
     assert 'id="status-title"' in body
     assert 'action="/sessions/' not in body
+
+
+# --- the evidence line on refusals (issue 16.5) -------------------------------------------
+
+
+def _evidence_links(body: str, code: str) -> list[str]:
+    """The sources-page links of the evidence line inside the finding ``code``."""
+    match = re.search(rf'<li[^>]*data-code="{code}".*?</li>', body, re.S)
+    assert match, f"{code} is not on the page"
+    assert 'class="evidence"' in match.group(0)
+    return re.findall(r'href="(/sources/#source-[^"]+)"', match.group(0))
+
+
+def test_dose_above_the_ceiling_refusal_names_its_source_and_grade(
+    client, nurse, prescriber, iv_course, cleared, unchanged
+):
+    session = cleared(iv_course.sessions[0])
+    client.force_login(prescriber)
+    check = unchanged(DoseAdministration)
+    refused = client.post(
+        f"/sessions/{session.pk}/dose/",
+        {
+            "lot_number": "K-1",
+            "mg_per_kg": "1.5",  # above the 1.0 mg/kg ceiling (the highest tested dose, S22)
+            "vial_concentration_mg_per_ml": "10",
+            "prescriber_on_site": str(prescriber.pk),
+            "pulse_oximeter_available": "on",
+        },
+    )
+    check()
+    assert refused.status_code == 409
+    body = refused.content.decode()
+    [link] = _evidence_links(body, "dose_above_ceiling")
+    assert client.get(link.split("#")[0]).status_code == 200  # the sources page
+    assert f'id="{link.split("#")[1]}"' in client.get("/sources/").content.decode()
+    assert "primary source" in re.search(
+        r'<li[^>]*data-code="dose_above_ceiling".*?</li>', body, re.S
+    ).group(0)
+
+
+def test_consent_refusal_on_the_run_sheet_names_the_clinic_consent_rule(
+    client, nurse, esketamine_session, unchanged
+):
+    from ketacare.consent.models import ConsentSignature
+    from ketacare.consent.services import withdraw_consent
+
+    withdraw_consent(actor=nurse, signature=ConsentSignature.objects.get(), reason="changed mind")
+    check_in(actor=nurse, session=esketamine_session)
+    client.force_login(nurse)
+    pk = esketamine_session.pk
+    assert client.post(f"/sessions/{pk}/vitals/", NORMAL).status_code == 302
+    assert client.post(f"/sessions/{pk}/moaas/", {"rating": "5"}).status_code == 302
+    check = unchanged(TreatmentSession)
+    refused = client.post(
+        f"/sessions/{esketamine_session.pk}/clear/",
+        {"npo_confirmed": "on", "ride_home": "Partner drives"},
+    )
+    check()
+    assert refused.status_code == 409
+    body = refused.content.decode()
+    assert _evidence_links(body, "consent_missing") == ["/sources/#source-clinic-consent"]
+    assert "clinic setting" in body

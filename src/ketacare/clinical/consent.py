@@ -5,8 +5,9 @@ patient signed that route's consent document at or before ``as_of``, has not wit
 ``as_of``, and the version signed is the current one, or every version in force since then was
 published as a non-material change (wording fixes need no re-consent; material changes do).
 
-This is KetaCare clinic policy (no treatment without valid consent), not a number from a
-published source, so findings carry no ``Source``. The gate's blocker is not overridable.
+This is the clinic's policy (no treatment without valid consent), not a number from a
+published source: findings carry ``CLINIC_CONSENT_POLICY`` (grade ``clinic``), so the
+clinician sees where the rule comes from. The gate's blocker is not overridable.
 
 What it deliberately does not do: judge capacity to consent, store the document text, or
 treat a consent for one route as consent for another (IV ketamine consent does not cover
@@ -24,6 +25,20 @@ from itertools import pairwise
 from ketacare.clinical.eligibility.routes import Route
 from ketacare.clinical.errors import InvalidClinicalInput, require
 from ketacare.clinical.gates import Finding, GateDecision
+from ketacare.clinical.sources import Grade, Source
+
+# Where the consent rule comes from: the clinic's own published consent documents (no number
+# from a published source; issue 16.5 shows it with its grade like every other reason).
+CLINIC_CONSENT_POLICY = Source(
+    key="clinic-consent",
+    citation=(
+        "The clinic's informed-consent documents: no treatment without a valid, current, signed "
+        "consent for the route (clinic policy)"
+    ),
+    locator="Consent documents page: the clinic's published versions (material changes need "
+    "a new signature)",
+    grade=Grade.CLINIC,
+)
 
 CONSENT_VALID = "consent_valid"
 CONSENT_MISSING = "consent_missing"
@@ -258,7 +273,7 @@ def consent_gate(
             Finding(
                 code=status.code,
                 message=status.message,
-                source=None,
+                source=CLINIC_CONSENT_POLICY,
                 overridable=False,  # no treatment without consent, whoever asks
                 data=data,
             ),

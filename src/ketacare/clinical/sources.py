@@ -113,6 +113,7 @@ class Source:
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
+            "title": self.citation,  # the API's source object: key, title, locator, grade, url
             "citation": self.citation,
             "url": self.url,
             "locator": self.locator,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ketacare.accounts.permissions import Permission, has_permission
 from ketacare.clinical.consent import (
+    CLINIC_CONSENT_POLICY,
     CONSENT_MISSING,
     CONSENT_SUPERSEDED,
     CONSENT_VALID,
@@ -42,6 +43,8 @@ def chart_panels(request, patient) -> list[ChartPanel]:
             "label": STATUS_LABEL.get(s.code, (s.code, "warn"))[0],
             "badge": STATUS_LABEL.get(s.code, (s.code, "warn"))[1],
             "signed_version_number": s.signed_version_number,
+            # The rule a refusal rests on, with its grade (issue 16.5).
+            "source": None if s.valid else CLINIC_CONSENT_POLICY.as_dict(),
         }
         for s in consents.status
     ]

@@ -700,13 +700,15 @@ class _Generator:
             devices = None
             if esketamine:
                 devices = 2 if number == 1 or rng.random() < 0.5 else 3
+                # observation counted from the last device (S1 "after administration")
                 obs_start = dose_at + timedelta(minutes=5 * (devices - 1))
-                end = dose_at + timedelta(minutes=120)
-                discharged = dose_at + timedelta(minutes=125)
+                end = obs_start + timedelta(minutes=120)
+                discharged = obs_start + timedelta(minutes=125)
             else:
+                # the demo's 60-min minimum counted from the end of the 40-min infusion
                 obs_start = dose_at + timedelta(minutes=40)
-                end = dose_at + timedelta(minutes=70)
-                discharged = dose_at + timedelta(minutes=75)
+                end = obs_start + timedelta(minutes=60)
+                discharged = obs_start + timedelta(minutes=65)
             t.add(
                 TreatmentSession,
                 (sid, cid, start - timedelta(days=3), c.prescriber_id, course_id, pid, number,

@@ -88,11 +88,21 @@ class AcknowledgmentCreate(InputSchema):
 
 
 class SourceRead(Schema):
+    """Where a reason comes from and how strong that text is (issue 16.5): ``grade`` is
+    primary / secondary / consensus / heuristic / clinic; ``evidence`` the one line the pages
+    show; ``href`` the source's entry on the sources page."""
+
     key: str
+    title: str | None = None
     citation: str
     url: str | None
     locator: str | None
     verified: bool
+    grade: str | None = None
+    grade_label: str | None = None
+    mandatory: bool = False
+    evidence: str | None = None
+    href: str | None = None
 
 
 class ReasonRead(Schema):

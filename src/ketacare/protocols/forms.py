@@ -137,7 +137,7 @@ def _anchor_choice() -> forms.TypedChoiceField:
         required=False,
         empty_value=None,
         choices=[
-            ("", "Default: the first device (the REMS form's count)"),
+            ("", "Default: the last device or the end of the infusion (after administration)"),
             ("last_dose", "The last device or the end of the infusion (after administration)"),
             ("first_dose", "The first device (the REMS monitoring form's count)"),
         ],

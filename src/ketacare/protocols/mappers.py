@@ -44,7 +44,11 @@ from ketacare.clinical.outcomes import (
 from ketacare.clinical.outcomes.definitions import MADRS
 from ketacare.clinical.session import types as session_types
 from ketacare.clinical.session.monitoring import iv_example_schedule
-from ketacare.clinical.session.policy import ObservationAnchor, SessionPolicy
+from ketacare.clinical.session.policy import (
+    OBSERVATION_ANCHOR_DEFAULT,
+    ObservationAnchor,
+    SessionPolicy,
+)
 from ketacare.clinical.session.vitals import VitalsThresholds
 from ketacare.clinical.sources import SOURCES, Grade, Source
 
@@ -342,6 +346,9 @@ def session_policy_for(
         if minutes:
             observation.append((session_route(route), int(minutes)))
     iv_minutes = dict(observation).get(session_types.Route.INTRAVENOUS)
+    # The example schedule's window is counted from the start of the infusion; when the
+    # clinic counts observation from the infusion's end (the default), it runs that much longer.
+    anchor = optional.get("observation_from", ObservationAnchor(OBSERVATION_ANCHOR_DEFAULT))
     if (
         values.get("iv_vitals_schedule_emory_example")
         and protocol is not None
@@ -354,7 +361,12 @@ def session_policy_for(
                 session_types.Route.INTRAVENOUS,
                 iv_example_schedule(
                     infusion_min=protocol.infusion_duration_min,
-                    observation_until_min=iv_minutes,
+                    observation_until_min=iv_minutes
+                    + (
+                        protocol.infusion_duration_min
+                        if anchor is ObservationAnchor.LAST_DOSE
+                        else 0
+                    ),
                     tolerance_min=int(values["vitals_tolerance_min"]),
                 ),
             )

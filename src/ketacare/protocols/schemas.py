@@ -143,7 +143,7 @@ class ClinicPolicyCreate(InputSchema):
     vitals_tolerance_min: int = Field(ge=0, le=60)
     esketamine_min_observation_min: int | None = Field(None, ge=1, le=1440)
     # Observation and the esketamine 40-minute BP counted from the last device / infusion end
-    # or the first device (None = the cited default, first_dose: the REMS form's count).
+    # (None = the cited default, last_dose) or the first device (first_dose: the REMS form's count).
     observation_from: Literal["last_dose", "first_dose"] | None = None
     esketamine_npo_food_min: int | None = Field(None, ge=0, le=1440)
     esketamine_npo_liquids_min: int | None = Field(None, ge=0, le=1440)

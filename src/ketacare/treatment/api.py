@@ -286,8 +286,9 @@ def record_adverse_event(request, session_id: RecordId, payload: AdverseEventCre
 )
 def discharge_session(request, session_id: RecordId, payload: DischargeCreate):
     """observation -> discharged when the minimum observation has elapsed (esketamine 120
-    min from the first device), vitals are acceptable, sedation and dissociation have
-    resolved and the clinician records readiness. Esketamine sessions get their REMS form."""
+    min after administration: the last device by default, the first by clinic choice),
+    vitals are acceptable, sedation and dissociation have resolved and the clinician records
+    readiness. Esketamine sessions get their REMS form."""
     body = payload.dict(exclude={"override"})
     services.discharge_session(
         actor=request.user,

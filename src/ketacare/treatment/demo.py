@@ -88,6 +88,8 @@ def _complete(ctx, session: TreatmentSession, esketamine: bool) -> DoseAdministr
             pulse_oximeter_available=True,
             as_of=devices[-1],
         )
+        # Counted from the last device (the default, S1 "after administration").
+        after = devices[-1]
         checks = (40, 110)
     else:
         given = services.administer_dose(
@@ -99,16 +101,19 @@ def _complete(ctx, session: TreatmentSession, esketamine: bool) -> DoseAdministr
             pulse_oximeter_available=True,
             as_of=start,
         )
-        checks = (10, 20, 30, 40, 50, 60)  # the Emory example schedule, within tolerance
+        # The Emory example schedule from the start (every 10 min during the 40-min infusion,
+        # every 15 after) up to the 60-min minimum counted from the infusion's end.
+        after = start
+        checks = (10, 20, 30, 40, 55, 70, 85, 100)
     for minute in checks:
-        _vitals(ctx, nurse, session, start + timedelta(minutes=minute), systolic=130)
+        _vitals(ctx, nurse, session, after + timedelta(minutes=minute), systolic=130)
         if minute == checks[0]:
             _rating(
-                nurse, session, "moaas", [ctx.rng.choice([4, 5])], start + timedelta(minutes=minute)
+                nurse, session, "moaas", [ctx.rng.choice([4, 5])], after + timedelta(minutes=minute)
             )
             cadss = [ctx.rng.choice([0, 0, 1, 2]) for _ in range(23)]
-            _rating(nurse, session, "cadss", cadss, start + timedelta(minutes=minute))
-    end = start + timedelta(minutes=checks[-1] + 5)
+            _rating(nurse, session, "cadss", cadss, after + timedelta(minutes=minute))
+    end = after + timedelta(minutes=checks[-1] + 5)
     _rating(nurse, session, "moaas", [5], end)
     _rating(nurse, session, "cadss", [0] * 23, end, resolved=True)
     if esketamine and "demo_adverse_event" not in ctx.extra:
@@ -126,7 +131,7 @@ def _complete(ctx, session: TreatmentSession, esketamine: bool) -> DoseAdministr
             resolved_at=start + timedelta(minutes=70),
             as_of=start + timedelta(minutes=75),
         )
-    discharge_at = start + timedelta(minutes=125 if esketamine else 65)
+    discharge_at = after + timedelta(minutes=125 if esketamine else 105)
     services.discharge_session(
         actor=nurse,
         session=session,

@@ -23,6 +23,7 @@ from ketacare.clinical.session.rems import (
     build_rems_monitoring_form,
 )
 from ketacare.patients.models import MedicationClass
+from ketacare.treatment.context import observation_anchor_time
 from ketacare.treatment.models import DoseAdministration, TreatmentSession, VitalsPhase
 from ketacare.treatment.selectors import current_vitals
 
@@ -73,7 +74,11 @@ def form_data(
     readings = current_vitals(session)
     pre = [v for v in readings if v.phase == VitalsPhase.PRE_DOSE]
     post = [v for v in readings if v.phase != VitalsPhase.PRE_DOSE]
-    target = dose.started_at + timedelta(minutes=ESKETAMINE_BP_CHECK_AFTER_ADMINISTRATION_MIN)
+    # "40 min after administration": from where the clinic counts it (the last device by
+    # default, the first by clinic choice), like the run sheet and the discharge gate.
+    target = observation_anchor_time(dose, setup) + timedelta(
+        minutes=ESKETAMINE_BP_CHECK_AFTER_ADMINISTRATION_MIN
+    )
     near_40 = min(post, key=lambda v: abs(v.taken_at - target), default=None)
     tolerance = timedelta(minutes=int((setup.values or {}).get("vitals_tolerance_min", 0)))
     if near_40 is not None and abs(near_40.taken_at - target) > tolerance:

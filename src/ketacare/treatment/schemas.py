@@ -318,6 +318,9 @@ class SessionRead(Schema):
     allowed_next: list[str]
     blockers: list[dict[str, Any]]
     warnings: list[dict[str, Any]]
+    # Warnings that need a licensed clinician's acknowledgment with a reason before the next
+    # step (each {code, message, source, ...}; POST .../acknowledgments records one).
+    acknowledgments: list[dict[str, Any]] = []
     vitals_due: list[dict[str, Any]]
     timeline: list[TimelineEntry]
     dose: DoseRead | None

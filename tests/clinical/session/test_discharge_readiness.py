@@ -36,7 +36,7 @@ def test_a_stable_esketamine_patient_may_leave_at_two_hours():
     assert assess_discharge_readiness(esketamine_session(), make_policy(), as_of=at(120)).allowed
 
 
-# Esketamine (S1, S4, S5): at least 120 minutes from the first device.
+# Esketamine (S1, S4, S5): at least 120 minutes after administration (one device here).
 @pytest.mark.parametrize(("minutes", "too_early"), [(119, True), (120, False), (121, False)])
 def test_esketamine_discharge_boundary(minutes, too_early):
     decision = assess_discharge_readiness(esketamine_session(), make_policy(), as_of=at(minutes))
@@ -50,7 +50,8 @@ def test_early_discharge_is_overridable_with_a_reason_and_reports_elapsed_minute
     assert dict(blocker.data) == {
         "elapsed_min": 119,
         "minimum_min": 120,
-        "counted_from": "first_dose",  # the shipped default (REMS form count, S5)
+        # the shipped default (S1 "after administration"); one device, so the same moment
+        "counted_from": "last_dose",
         "observation_ends_at": "2025-03-04T12:00:00+00:00",
     }
     override = Override(reason="Transfer to ED for review", codes=frozenset({blocker.code}))
@@ -198,15 +199,18 @@ def eighty_four_mg(**overrides) -> DischargeContext:
     return esketamine_session(**values)
 
 
-def _from_last_dose():
+def test_the_shipped_default_counts_observation_after_administration():
     from ketacare.clinical.session.policy import ObservationAnchor
 
-    return make_policy(observation_from=ObservationAnchor.LAST_DOSE)
+    assert make_policy().observation_from is ObservationAnchor.LAST_DOSE
 
 
-@pytest.mark.parametrize(("minutes", "too_early"), [(129, True), (130, False)])
-def test_84mg_observation_runs_two_hours_from_the_last_device(minutes, too_early):
-    decision = assess_discharge_readiness(eighty_four_mg(), _from_last_dose(), as_of=at(minutes))
+# 84 mg: three devices 5 minutes apart (0, 5, 10 min); the default counts from the third.
+@pytest.mark.parametrize(
+    ("minutes", "too_early"), [(125, True), (129, True), (130, False), (131, False)]
+)
+def test_84mg_discharge_not_before_two_hours_after_the_last_device(minutes, too_early):
+    decision = assess_discharge_readiness(eighty_four_mg(), make_policy(), as_of=at(minutes))
     assert ("discharge_too_early" in decision.codes) is too_early
     if too_early:
         blocker = next(b for b in decision.blockers if b.code == "discharge_too_early")
@@ -222,11 +226,13 @@ def test_a_clinic_may_count_from_the_first_device_as_the_rems_form_does():
     assert assess_discharge_readiness(ctx, policy, as_of=at(120)).allowed
 
 
-def test_the_40_minute_bp_is_due_40_minutes_after_the_last_device():
+def test_84mg_the_40_minute_bp_is_due_40_minutes_after_the_last_device():
     # A reading at 40 min after the first device is only 30 min after the last: too early.
     ctx = eighty_four_mg(vitals=(reading(-10), reading(40), reading(125)))
-    decision = assess_discharge_readiness(ctx, _from_last_dose(), as_of=at(130))
+    decision = assess_discharge_readiness(ctx, make_policy(), as_of=at(130))
     assert "scheduled_vitals_missed" in decision.codes
+    # ...and met by a reading 40 min after the third device (50 min after the first).
+    assert assess_discharge_readiness(eighty_four_mg(), make_policy(), as_of=at(130)).allowed
 
 
 def test_last_dose_before_the_first_is_refused_as_input():

@@ -130,7 +130,8 @@ SPACING_DERIVED = Source(
     key="derived-spacing",
     citation="KetaCare derivation from published schedules: ELEKT-D twice weekly (S15), Murrough "
     "three times weekly over 12 days (S16), KADS twice weekly (S21), SPRAVATO twice weekly "
-    "induction (S2, S3). No cited protocol doses on consecutive days.",
+    "induction (S2, S3). No cited protocol doses on consecutive days; the EU SmPC (read in a "
+    "copy) does not recommend esketamine on two consecutive days (guidance).",
     locator="See docs/clinical-sources.md, Dosing section, spacing rows",
     verified=False,
     grade=Grade.HEURISTIC,

@@ -12,7 +12,10 @@ Implements reference rules 5, 15 and 18:
 Course week 1 is days 0-6 counted from the course start date; week n is days 7(n-1)..7n-1.
 Dates are compared in the timezone of the datetimes the caller passes (use clinic local time).
 
-Minimum spacing (a KetaCare derivation, not a published number, hence an overridable blocker):
+Minimum spacing (a KetaCare derivation, not a published number, hence a warning that needs an
+acknowledgment, ``session_spacing_too_short``, issue 16.2: the US label gives "twice per week"
+without a spacing rule; the EU SmPC's "not recommended on two consecutive days" is guidance
+read in a copy):
 k sessions a week evenly spaced are 7/k days apart; we allow one day of flexibility
 (floor(7/k) - 1 days) but never fewer than ``MIN_DAYS_BETWEEN_SESSIONS`` (2) days, because no
 cited protocol doses on consecutive days. Twice weekly => at least 2 days apart; three times
@@ -180,7 +183,8 @@ def check_schedule(
     """Check a proposed session against the course so far (same course, any order of input).
 
     Blockers (overridable with a prescriber reason): ``schedule_frequency_exceeded``,
-    ``session_spacing_too_short``, ``induction_review_due``. Warnings: ``acute_series_over_12``,
+    ``induction_review_due``. Acknowledgment-warnings (a licensed clinician's reason):
+    ``session_spacing_too_short``. Warnings: ``acute_series_over_12``,
     the phase flag (``mdsi_beyond_4_weeks``), ``beyond_protocol_schedule``,
     ``planned_sessions_exceeded``."""
     require(
@@ -217,6 +221,7 @@ def check_schedule(
     phase = schedule.phase_for_week(week)
     blockers: list[Finding] = []
     warnings: list[Finding] = []
+    acknowledgments: list[Finding] = []
 
     if phase is None:
         last = schedule.phases[-1]
@@ -262,12 +267,14 @@ def check_schedule(
             spacing_cap = max(spacing_cap, last_phase.max_sessions_per_week)
         need = min_spacing_days(spacing_cap)
         if gap < need:
-            blockers.append(
+            acknowledgments.append(
                 Finding(
                     "session_spacing_too_short",
-                    f"Only {gap} day(s) since the last session; this protocol's sessions are at "
-                    f"least {need} days apart.",
+                    f"Only {gap} day(s) since the last session; this protocol's sessions are "
+                    f"usually at least {need} days apart (a KetaCare rule from the published "
+                    "schedules); acknowledge proceeding with a reason.",
                     SPACING_DERIVED,
+                    overridable=False,  # acknowledged, not overridden
                     data=(("days_since_last", gap), ("min_days", need)),
                 )
             )
@@ -309,4 +316,4 @@ def check_schedule(
                 data=(("course_week", week), ("review_after_week", review_week)),
             )
         )
-    return GateDecision(tuple(blockers), tuple(warnings))
+    return GateDecision(tuple(blockers), tuple(warnings), tuple(acknowledgments))

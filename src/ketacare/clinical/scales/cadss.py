@@ -1,8 +1,9 @@
 """CADSS (Clinician-Administered Dissociative States Scale), 23-item version, a session rating.
 
 Implements: the 23-item CADSS used in the ketamine and esketamine literature (Rodrigues et
-al. J Affect Disord 2021, abstract: "the 23-item CADSS"; Bremner 1998 described the original
-with 19 subjective and 8 observer items, not this form), total = sum of items. The item
+al. J Affect Disord 2021, abstract: "the 23-item CADSS"; Bremner 1998 developed the original,
+whose administration instructions describe "a 28-item scale", not this form), total = sum of
+items. The item
 count (23) is verified; the item range 0-4 and the total
 range 0-92 are NOT verified in a primary text: the clinical reference marks them memory-only
 [M], and the only text found (a secondary copy of a trial registration, NCT04226963) says "each

@@ -194,8 +194,9 @@ BREMNER_1998_CADSS = Source(
         "Scale (CADSS-6) for monitoring dissociative effects of sub-anesthetic ketamine "
         "infusions. J Affect Disord 2021: dissociation with IV ketamine is 'often measured "
         "using the 23-item CADSS'. The 23-item form is the ketamine/esketamine-study version; "
-        "Bremner et al. (J Trauma Stress 1998) describe the original with 19 subjective and 8 "
-        "observer items"
+        "Bremner et al. (J Trauma Stress 1998) developed the original, whose administration "
+        "instructions (Bremner, Emory 2014, read in a copy) describe 'a 28-item scale' of "
+        "subjective and observer items"
     ),
     url="https://research.regionh.dk/da/publications/a-simplified-6-item-clinician-administered-dissociative-symptom-s",
     locator=(

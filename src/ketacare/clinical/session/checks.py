@@ -20,7 +20,11 @@ Blocker codes and whether a prescriber may override them:
 - bp_above_hard_limit: not overridable (clinic setting, no cited default).
 - safety_assessment_required: not overridable; cleared by documenting the assessment
   (rules 22-23).
-- npo_not_confirmed: overridable (S58 [V*] for esketamine; clinic instructions otherwise).
+- npo_not_confirmed: esketamine, a warning that needs an acknowledgment: the label advises
+  patients to "avoid" food 2 h and liquids 30 min before (guidance about nausea, not a
+  must), and the text KetaCare holds is the manufacturer's patient page (S58, secondary).
+  Other routes: an overridable block on the clinic's own fasting instructions (no published
+  IV/IM/SC fasting times; the clinic's rule, grade CLINIC).
 - ride_home_missing: overridable (S1, S3, rule 10); outpatients only.
 - rems_setting_not_certified, rems_patient_not_enrolled: not overridable (S4, S6, rule 1).
 - prescriber_not_on_site, pulse_oximeter_unavailable: not overridable for esketamine
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
+from ketacare.clinical.consent import CLINIC_CONSENT_POLICY
 from ketacare.clinical.errors import require
 from ketacare.clinical.gates import Finding, GateDecision
 from ketacare.clinical.session.policy import SessionPolicy
@@ -279,6 +284,7 @@ def check_clear(ctx: ClearanceContext, policy: SessionPolicy, *, as_of: datetime
             Finding(
                 code="consent_missing",
                 message="There is no valid signed consent for this treatment.",
+                source=CLINIC_CONSENT_POLICY,
                 overridable=False,
                 data=(("consent_code", ctx.consent_code),),
             )
@@ -303,22 +309,27 @@ def check_clear(ctx: ClearanceContext, policy: SessionPolicy, *, as_of: datetime
             )
         )
 
+    fasting_acknowledgments: list[Finding] = []
     if esketamine:
+        # The label advises patients to avoid food 2 h and liquids 30 min before (nausea and
+        # vomiting); guidance, read here in the manufacturer's patient page (S58, secondary):
+        # an acknowledgment-warning, not a block (issue 16.2).
         food_short = _fasting_shortfall(ctx.last_food_at, policy.esketamine_npo_food_min, as_of)
         liquids_short = _fasting_shortfall(
             ctx.last_liquids_at, policy.esketamine_npo_liquids_min, as_of
         )
         if not ctx.npo_instructions_confirmed or food_short or liquids_short:
-            blockers.append(
+            fasting_acknowledgments.append(
                 Finding(
                     code="npo_not_confirmed",
                     message=(
-                        f"Confirm no food for {policy.esketamine_npo_food_min} minutes and no "
-                        f"liquids for {policy.esketamine_npo_liquids_min} minutes before "
-                        "esketamine."
+                        f"Patients are advised to avoid food for {policy.esketamine_npo_food_min}"
+                        f" minutes and liquids for {policy.esketamine_npo_liquids_min} minutes "
+                        "before esketamine (nausea and vomiting); confirm it, or acknowledge "
+                        "proceeding with a reason."
                     ),
                     source=SPRAVATO_PATIENT_FASTING,
-                    overridable=True,
+                    overridable=False,  # acknowledged, not overridden
                     data=(
                         ("confirmed", ctx.npo_instructions_confirmed),
                         ("food_too_recent", food_short),
@@ -373,6 +384,7 @@ def check_clear(ctx: ClearanceContext, policy: SessionPolicy, *, as_of: datetime
 
     bp_blockers, acknowledgments, warnings = _bp_findings(ctx, policy, as_of)
     blockers.extend(bp_blockers)
+    acknowledgments = fasting_acknowledgments + acknowledgments
     return GateDecision(
         blockers=tuple(blockers),
         warnings=tuple(warnings),

@@ -4,10 +4,10 @@ Implements ``assess_discharge_readiness`` (KetaCare rules 8 and 9):
 
 - discharge_too_early: overridable by a prescriber with a reason. Esketamine: 120 min
   (S1, S4); IV/IM/SC/oral: the clinic's protocol minimum (no published value, required).
-  Counted from the first device by default (the REMS form's count, S5), or, by clinic
-  choice (``observation_from``), from the last device or the infusion's end (S1 "after
-  administration"; with 84 mg that is 10 minutes later). The 40-minute esketamine BP is
-  timed the same way.
+  Counted from the last device or the infusion's end by default (S1 "after
+  administration"; with 84 mg that is 10 minutes after the first device), or, by clinic
+  choice (``observation_from``), from the first device (the REMS form's count, S5). The
+  40-minute esketamine BP is timed the same way.
 - discharge_vitals_not_acceptable: not overridable when the "before completion" reading is
   missing or stale (S5, rule 8); overridable when out of the clinic's ranges.
 - scheduled_vitals_missed: overridable (a missed reading cannot be taken late). Esketamine

@@ -21,7 +21,9 @@ Implements
 
 Deliberately not done: no alarms or escalation rules (the service and staff act on
 findings); the 40-minute BP is timed from ``dose_started_at`` as passed by the caller (the
-label says "after administration"; the REMS form counts time from the first device).
+discharge gate and the run sheet pass the clinic's observation anchor: by default the last
+device or the infusion's end, the label's "after administration"; the REMS form counts from
+the first device).
 """
 
 from __future__ import annotations

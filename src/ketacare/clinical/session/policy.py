@@ -36,11 +36,19 @@ class ObservationAnchor(StrEnum):
 # S1 (label, primary): monitor "at least 2 hours after administration"; S3: BP "40 minutes
 # after administration". Administration ends with the last device (84 mg = three devices 5
 # minutes apart) or the infusion's end, so counting from there (``LAST_DOSE``) is the
-# conservative reading, available to every clinic. The shipped default is still the REMS
-# monitoring form's count from the first device (S5): switching the default needs the demo
-# clinic's and the service tests' timings moved with it (issue 16.3, left for the lead).
+# conservative reading and the default (issue 16.3). The REMS monitoring form's count from
+# the first device (S5, "treatment duration" from the first device) stays a clinic choice
+# (``FIRST_DOSE``); with 84 mg it allows discharge 10 minutes after the last device sooner.
 OBSERVATION_ANCHOR_DEFAULT = cited(
     "OBSERVATION_ANCHOR_DEFAULT",
+    ObservationAnchor.LAST_DOSE.value,
+    "anchor",
+    SPRAVATO_LABEL_2019,
+)
+# The clinic-selectable alternative and its source: the REMS form times "treatment duration"
+# from the first device (S5).
+OBSERVATION_ANCHOR_REMS_FORM = cited(
+    "OBSERVATION_ANCHOR_REMS_FORM",
     ObservationAnchor.FIRST_DOSE.value,
     "anchor",
     SPRAVATO_REMS_MONITORING_FORM,
@@ -114,8 +122,9 @@ class SessionPolicy:
     # (a conservative clinic choice, overridable by a prescriber), and a clinic may turn it off.
     require_prescriber_on_site_other_routes: bool = True
     require_pulse_oximeter_other_routes: bool = True
-    # Observation and the esketamine 40-minute BP counted from the first device (default, the
-    # REMS form, S5) or from the last device / infusion end (S1 "after administration").
+    # Observation and the esketamine 40-minute BP counted from the last device / infusion end
+    # (default, S1 "after administration") or, by clinic choice, from the first device (the
+    # REMS monitoring form's count, S5).
     observation_from: ObservationAnchor = _DEFAULT_ANCHOR
 
     def __post_init__(self) -> None:

@@ -124,7 +124,10 @@ SPRAVATO_PATIENT_FASTING = Source(
     key="S58",
     citation="Janssen. spravato.com, Treatment with SPRAVATO (patient page).",
     url="https://www.spravato.com/treatment-with-SPRAVATO",
-    locator="Before treatment: no food for 2 hours, no liquids for 30 minutes",
+    locator=(
+        'Treatment days: "avoid eating two hours before and drinking liquids 30 minutes '
+        'before" (nausea, vomiting); the label advises the same (guidance, not a must)'
+    ),
     verified=False,  # [V*]: patient page, not the PI text
     grade=Grade.SECONDARY,
 )
