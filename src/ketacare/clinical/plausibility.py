@@ -7,6 +7,7 @@ Implements
 - ``require_plausible_reading_time``: a reading (vitals, scale, weight, height) or a dose is
   not earlier than the patient's registration and not later than now plus a small clock
   skew (a clinic setting, ``KETACARE_CLOCK_SKEW_SECONDS``, default 300 s, passed in).
+- ``is_ascii_digits``: an id or a count written as text is ASCII digits only.
 - ``is_ascii_number``: the one rule for numbers written as text: ASCII digits only, so a
   weight written '٨٠' (Eastern Arabic digits) or '８０' (full-width) is refused rather than
   read as 80 by Python's ``int``/``Decimal``, which accept any Unicode decimal digit.
@@ -199,6 +200,12 @@ EARLIEST_BIRTH_DATE = date.fromisoformat(
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 _ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """Text that is one or more ASCII digits 0-9 (an id, a count). ``str.isdigit`` is also true
+    of '²' (which ``int`` then refuses) and of '٨' (which ``int`` reads as 8)."""
+    return text.isascii() and text.isdigit()
 
 
 def is_ascii_number(text: str) -> bool:

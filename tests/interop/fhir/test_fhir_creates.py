@@ -195,3 +195,24 @@ def test_the_capability_statement_lists_create_for_exactly_these_types(fhir, nur
         if any(i["code"] == "create" for i in res["interaction"])
     }
     assert creatable == {"QuestionnaireResponse", "Observation", "Condition", "MedicationStatement"}
+
+
+@pytest.mark.parametrize("tail", ["²", "٨"])
+def test_a_subject_reference_in_other_digits_is_refused_not_read(fhir, nurse, patient, tail):
+    # '²'.isdigit() and '٨'.isdigit() are true; int() raised on the first (a 500) and read the
+    # second as patient 8.
+    body = phq9_response(patient, [0] * 9)
+    body["subject"] = {"reference": f"Patient/{tail}"}
+    response = fhir(nurse).post("QuestionnaireResponse", body)
+    assert response.status_code == 422, response.content
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert not Assessment.objects.filter(patient=patient).exists()
+
+
+@pytest.mark.parametrize("link_id", ["²", "١"])
+def test_an_item_link_id_in_other_digits_is_refused(fhir, nurse, patient, link_id):
+    body = phq9_response(patient, [0] * 9)
+    body["item"][0]["linkId"] = link_id
+    response = fhir(nurse).post("QuestionnaireResponse", body)
+    assert response.status_code == 422, response.content
+    assert not Assessment.objects.filter(patient=patient).exists()

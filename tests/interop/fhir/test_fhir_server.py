@@ -194,6 +194,10 @@ def test_unknown_parameter_is_ignored_unless_strict_handling_is_asked(fhir, nurs
         ({"date": "ap2025-01-01"}, 400),
         ({"date": "2025-13-01"}, 400),
         ({"_count": "-1"}, 400),
+        # Digits of other scripts are not numbers here (int('²') raised: a 500).
+        ({"_count": "²"}, 400),
+        ({"_count": "٢"}, 400),
+        ({"_offset": "²"}, 400),
         ({"_include": "Observation:performer"}, 400),
         ({"patient": "Practitioner/1"}, 400),
     ],
@@ -205,6 +209,20 @@ def test_bad_search_values_answer_operation_outcome_400(
     assert response.status_code == status
     assert response.json()["resourceType"] == "OperationOutcome"
     assert_valid_fhir(response.json())
+
+
+@pytest.mark.parametrize("spelling", ["²", "٨", "Patient/²", "Patient/٨"])
+def test_a_patient_reference_in_other_digits_matches_nothing(fhir, nurse, scored_patient, spelling):
+    # Python's isdigit() is true of '²' and '٨'; int() then raised or read another patient.
+    response = fhir(nurse).get("Observation", patient=spelling)
+    assert response.status_code == 200, response.content
+    assert response.json()["total"] == 0
+
+
+def test_a_count_too_long_for_int_is_capped_not_a_server_error(fhir, nurse, scored_patient):
+    response = fhir(nurse).get("Observation", patient=str(scored_patient.pk), _count="9" * 5000)
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["total"] >= 1
 
 
 def test_no_credentials_answer_401_with_bearer_challenge(fhir, scored_patient):

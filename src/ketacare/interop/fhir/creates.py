@@ -29,6 +29,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError
 
+from ketacare.clinical.plausibility import is_ascii_digits
 from ketacare.clinical.scales import SCALES, ScaleKind
 from ketacare.clinical.terminology import ICD10CM, RXNORM, Concept, classify
 from ketacare.interop.fhir import codes as c
@@ -62,7 +63,7 @@ def _invalid(message: str, code: str, *where: str) -> FhirError:
 def _patient(principal: FhirPrincipal, reference: Any, what: str, field: str) -> Any:
     ref = getattr(reference, "reference", None) or ""
     head, _, tail = ref.rpartition("/")
-    if not head.endswith("Patient") or not tail.isdigit() or len(tail) > 18:
+    if not head.endswith("Patient") or not is_ascii_digits(tail) or len(tail) > 18:
         raise _invalid(
             f"{field} must reference the Patient (Patient/<id>).", "patient_required", field
         )
@@ -116,7 +117,7 @@ def _answers(instrument: str, items: list[Any]) -> list[int | None]:
     answers: list[int | None] = [None] * count
     for item in items:
         where = f"QuestionnaireResponse.item.where(linkId='{item.linkId}')"
-        if not item.linkId.isdigit() or not 1 <= int(item.linkId) <= count:
+        if not is_ascii_digits(item.linkId) or not 1 <= int(item.linkId) <= count:
             raise _invalid(
                 f"linkId {item.linkId!r} is not an item of {instrument} (1-{count}).",
                 "unknown_item",
@@ -168,7 +169,7 @@ def create_questionnaire_response(principal: FhirPrincipal, data: Json) -> Json:
         head, _, tail = (qr.encounter.reference or "").rpartition("/")
         session = (
             TreatmentSession.objects.filter(pk=int(tail), patient=patient).first()
-            if head.endswith("Encounter") and tail.isdigit() and len(tail) < 19
+            if head.endswith("Encounter") and is_ascii_digits(tail) and len(tail) < 19
             else None
         )
         if session is None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q
 
+from ketacare.clinical.plausibility import is_ascii_digits
 from ketacare.interop.fhir.errors import FhirError
 
 DEFAULT_COUNT = 50
@@ -71,7 +72,7 @@ def parse_reference(name: str, value: str, resource_type: str) -> list[int]:
                 400, "invalid", f"Search parameter {name} must reference a {resource_type}."
             )
         raw = tail[-1]
-        if not raw.isdigit() or len(raw) > 18:
+        if not is_ascii_digits(raw) or len(raw) > 18:
             ids.append(-1)  # a syntactically valid id KetaCare never issues: matches nothing
             continue
         ids.append(int(raw))
@@ -155,12 +156,13 @@ def _range(m: re.Match[str]) -> tuple[datetime, datetime]:
 
 
 def parse_count(value: str) -> int:
-    if not value.isdigit():
+    if not is_ascii_digits(value):
         raise FhirError(400, "invalid", "_count must be a whole number.")
-    return min(int(value), MAX_COUNT)
+    # A very long count is capped like any large one (int() refuses over 4300 digits).
+    return MAX_COUNT if len(value) > 9 else min(int(value), MAX_COUNT)
 
 
 def parse_offset(value: str) -> int:
-    if not value.isdigit() or len(value) > 9:
+    if not is_ascii_digits(value) or len(value) > 9:
         raise FhirError(400, "invalid", "_offset must be a whole number.")
     return int(value)

@@ -29,6 +29,7 @@ from ketacare.accounts.permissions import Permission, PermissionDenied, require_
 from ketacare.audit.models import AuditEntry
 from ketacare.audit.services import record_read
 from ketacare.careplans.models import CarePlan
+from ketacare.clinical.plausibility import is_ascii_digits
 from ketacare.clinical.scales import SCALES, ScaleKind
 from ketacare.consent.models import ConsentSignature
 from ketacare.interop.fhir import codes as c
@@ -93,7 +94,7 @@ class Source:
             if head != self.prefix:
                 return None
             fhir_id = tail
-        if not fhir_id.isdigit() or len(fhir_id) > 18:
+        if not is_ascii_digits(fhir_id) or len(fhir_id) > 18:
             return None
         return int(fhir_id)
 
@@ -346,7 +347,7 @@ def _patient_identifier(source: Source, value: str) -> Any:
         q = Q(mrn=t.code) if t.code else Q()
         if t.system:
             prefix = c.MRN_SYSTEM_PREFIX
-            if not t.system.startswith(prefix) or not t.system[len(prefix) :].isdigit():
+            if not t.system.startswith(prefix) or not is_ascii_digits(t.system[len(prefix) :]):
                 continue
             q &= Q(clinic_id=int(t.system[len(prefix) :]))
         qs |= q
@@ -789,7 +790,7 @@ def _provenance_target(source: Source, value: str) -> Any:
             if ftype != fhir_type:
                 continue
             pk = fhir_id.rsplit("-", 1)[-1]
-            if pk.isdigit() and to_id(pk) == fhir_id:
+            if is_ascii_digits(pk) and to_id(pk) == fhir_id:
                 q |= Q(target_type=target_type, target_id=pk)
     return q
 
