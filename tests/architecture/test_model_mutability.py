@@ -10,6 +10,9 @@ MUTABLE = {
     "accounts.Clinic",  # clinic settings, edited by admins (changes audited by services)
     "accounts.User",  # logins; passwords and last_login change in place
     "accounts.ApiToken",  # expiring credentials
+    # A second-factor credential: its signature counter and last use change at each sign-in;
+    # enrolment, removal and every use audited.
+    "accounts.Passkey",
     "accounts.SecurityPolicy",  # a clinic setting (second-factor roles, step-up); changes audited
     # Versioned clinic configuration: a new version clears the old one's `active` flag only.
     "protocols.ProtocolVersion",
