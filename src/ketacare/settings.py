@@ -304,11 +304,26 @@ SMART_SIGNING_KEY_FILE = Path(
 )
 # The toolkit's own models (named so migrations can refer to the swappable application).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+SMART_ACCESS_TOKEN_SECONDS = env_int("SMART_ACCESS_TOKEN_SECONDS", 3600)
+# SMART Backend Services, access token response: "expires_in ... The recommended value is
+# 300, for a five-minute token lifetime" (SMART App Launch 2.2, backend-services.html).
+SMART_BACKEND_TOKEN_SECONDS = env_int("SMART_BACKEND_TOKEN_SECONDS", 300)
+
+
+def smart_access_token_seconds(request) -> int:
+    """The lifetime of the access token being issued: a backend (client_credentials) token
+    gets the backend lifetime, an app acting for a signed-in user the app lifetime. The
+    toolkit calls this per token request (oauthlib's BearerToken accepts a callable)."""
+    if getattr(request, "grant_type", None) == "client_credentials":
+        return SMART_BACKEND_TOKEN_SECONDS
+    return SMART_ACCESS_TOKEN_SECONDS
+
+
 OAUTH2_PROVIDER = {
     "PKCE_REQUIRED": True,
     "OAUTH2_VALIDATOR_CLASS": "ketacare.smart.validators.SmartValidator",
     "SCOPES_BACKEND_CLASS": "ketacare.smart.scopes.SmartScopes",
-    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("SMART_ACCESS_TOKEN_SECONDS", 3600),
+    "ACCESS_TOKEN_EXPIRE_SECONDS": smart_access_token_seconds,
     "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("SMART_REFRESH_TOKEN_DAYS", 30) * 86400,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ROTATE_REFRESH_TOKEN": True,

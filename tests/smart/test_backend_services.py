@@ -46,7 +46,10 @@ def test_a_warehouse_signs_an_assertion_and_gets_a_system_token(prescriber, tmp_
     assert body["token_type"] == "Bearer"
     assert body["scope"] == "system/*.read"
     assert "refresh_token" not in body
+    # SMART Backend Services: "The recommended value is 300, for a five-minute token lifetime."
+    assert body["expires_in"] == 300
     token = AccessToken.objects.get()
+    assert 295 <= (token.expires - token.created).total_seconds() <= 301
     assert token.user is None
     assert token.application.user == prescriber
     issued = AuditEntry.objects.filter(action=AuditAction.TOKEN_ISSUED).latest("pk")

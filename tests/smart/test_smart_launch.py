@@ -119,6 +119,7 @@ def test_a_clinician_launches_an_app_from_the_chart_for_that_patient(
     assert status == 200, tokens
     assert tokens["patient"] == str(patient.pk)
     assert tokens["refresh_token"]
+    assert tokens["expires_in"] == 3600  # an app acting for a clinician (a backend gets 300)
     keys = jwk.JWKSet.from_json(Client().get("/oauth2/.well-known/jwks.json").content)
     claims = json.loads(jwt.JWT(jwt=tokens["id_token"], key=keys).claims)
     assert claims["fhirUser"] == f"{FHIR_BASE}/Practitioner/{prescriber.pk}"
