@@ -7,6 +7,7 @@ import importlib
 import sys
 
 BENCHMARKS = {
+    "cpu": "bench.cpu",
     "pk": "bench.pk",
     "web": "bench.web",
     "bulk": "bench.bulk",

@@ -20,6 +20,7 @@ from ketacare.audit import context as audit_context
 from ketacare.audit.models import AuditAction
 from ketacare.audit.services import record_write
 from ketacare.clinical.errors import InvalidClinicalInput
+from ketacare.compiled_reads import CompiledRead, Slot
 
 
 def _digest(raw: str) -> str:
@@ -121,15 +122,25 @@ def issue_api_token(
 _LAST_USED_STEP = timedelta(minutes=1)
 
 
+# Every API request reads this: compiled to SQL once per connection (compiled_reads.py).
+_LIVE_TOKEN = CompiledRead(
+    lambda: (
+        ApiToken.objects.select_related("user", "user__clinic")
+        .filter(
+            digest=Slot("digest", ApiToken._meta.get_field("digest")),
+            revoked_at__isnull=True,
+            expires_at__gt=Slot("now", ApiToken._meta.get_field("expires_at")),
+        )
+        .order_by("pk")[:1]
+    )
+)
+
+
 def token_for_bearer(raw: str) -> ApiToken | None:
     """The live token for ``raw``: not revoked, not expired, not idle past
     ``API_TOKEN_IDLE_MINUTES``, of an active user. Marks its last use (at most once a minute)."""
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user", "user__clinic")
-        .filter(digest=_digest(raw), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
+    token = _LIVE_TOKEN.first(digest=_digest(raw), now=now)
     if token is None or not token.user.is_active:
         return None
     idle_limit = timedelta(minutes=settings.API_TOKEN_IDLE_MINUTES)

@@ -10,6 +10,7 @@ from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.clinical.dosing.protocols import Protocol
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.clinical.outcomes import OutcomePolicy
+from ketacare.compiled_reads import CompiledRead, Slot
 from ketacare.protocols.mappers import outcome_policy_from, protocol_for_clinic
 from ketacare.protocols.models import ClinicPolicyVersion, ProtocolVersion
 from ketacare.protocols.services import ensure_standard_protocols
@@ -34,8 +35,21 @@ def get_active_protocol_version(clinic_id: int, code: str) -> ProtocolVersion:
     return row
 
 
+# Read by every session write and page: compiled to SQL once per connection.
+_ACTIVE_POLICY = CompiledRead(
+    lambda: (
+        ClinicPolicyVersion.objects.filter(
+            clinic_id=Slot("clinic", ClinicPolicyVersion._meta.get_field("clinic").target_field),
+            active=True,
+        )
+        .only("values")
+        .order_by("pk")[:1]
+    )
+)
+
+
 def get_clinic_policy_values(clinic_id: int) -> dict[str, Any] | None:
-    row = ClinicPolicyVersion.objects.filter(clinic_id=clinic_id, active=True).first()
+    row = _ACTIVE_POLICY.first(clinic=clinic_id)
     return None if row is None else row.values
 
 

@@ -22,6 +22,7 @@ from ketacare.accounts.permissions import Permission, has_permission, require_pe
 from ketacare.audit.services import record_read
 from ketacare.clinical.outcomes.definitions import DoseEvent
 from ketacare.clinical.session.rems import rems_form_due_at, rems_form_overdue
+from ketacare.compiled_reads import CompiledRead, Slot
 from ketacare.patients.models import Patient
 from ketacare.read_scope import shared_read
 from ketacare.treatment.models import (
@@ -142,6 +143,19 @@ _VITALS_WRITE_FIELDS = (
 )
 
 
+# The busiest write's read: compiled to SQL once per connection (compiled_reads.py).
+_LOCK_FOR_VITALS = CompiledRead(
+    lambda: (
+        TreatmentSession.objects.select_for_update(of=("self",))
+        .select_related("course__protocol_version", "patient")
+        .only(*_VITALS_WRITE_FIELDS)
+        .filter(pk=Slot("id", TreatmentSession._meta.pk))
+        .filter(clinic_id=Slot("clinic", TreatmentSession._meta.get_field("clinic").target_field))
+        .order_by("pk")[:1]
+    )
+)
+
+
 def lock_session_for_vitals(actor: User, session_id: int) -> TreatmentSession:
     """The session row locked for a vitals write, with its course and protocol version (the
     clinic's alert thresholds) and nothing else: ``assess_vitals`` needs no earlier readings.
@@ -151,14 +165,7 @@ def lock_session_for_vitals(actor: User, session_id: int) -> TreatmentSession:
     session row on PostgreSQL, not the course and protocol rows joined in (SQLite ignores
     row locks: its writes are serialised by the database lock)."""
     require_permission(actor, Permission.VIEW_PATIENT)
-    session = (
-        TreatmentSession.objects.select_for_update(of=("self",))
-        .select_related("course__protocol_version", "patient")
-        .only(*_VITALS_WRITE_FIELDS)
-        .filter(pk=session_id)
-        .filter(clinic_id=actor.clinic_id)
-        .first()
-    )
+    session = _LOCK_FOR_VITALS.first(id=session_id, clinic=actor.clinic_id)
     if session is None:
         raise NotFound("session")
     return session
