@@ -379,12 +379,15 @@ class _Clients:
         return self.clients[clinic_id]
 
 
-def _page_time(clients: _Clients, clinic_id: int, url: str) -> float:
+def _page_time(clients: _Clients, clinic_id: int, url: str, cpu: list | None = None) -> float:
+    """Wall seconds of one request; its CPU seconds in this process appended to ``cpu``."""
     client, token = clients.for_clinic(clinic_id)
     headers = token if url.startswith("/api/") else {}
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     response = client.get(url, headers=headers)
     elapsed = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(time.process_time() - cpu_start)
     if response.status_code != 200:
         raise RuntimeError(f"{url}: HTTP {response.status_code}")
     return elapsed
@@ -478,9 +481,9 @@ def measure_pages(repeats: int, seed: int) -> list[dict]:
             continue
         first = samples[0]
         _sql_time(first[2], first[3])
-        page, base, audited, page_sql, queries = [], [], [], [], []
+        page, base, audited, page_sql, queries, cpu = [], [], [], [], [], []
         for clinic_id, url, sql, params in samples:
-            page.append(_page_time(clients, clinic_id, url))
+            page.append(_page_time(clients, clinic_id, url, cpu))
             base.append(_sql_time(sql, params))
             audited.append(_sql_and_audit_time(sql, params))
             seconds, count = _page_sql(clients, clinic_id, url)
@@ -494,6 +497,7 @@ def measure_pages(repeats: int, seed: int) -> list[dict]:
                 "n": len(samples),
                 "median_ms": pm * 1000,
                 "p95_ms": p95 * 1000,
+                "cpu_median_ms": statistics.median(cpu) * 1000,
                 "sql_median_ms": bm * 1000,
                 "sql_p95_ms": b95 * 1000,
                 "ratio": pm / bm if bm else None,
@@ -515,6 +519,75 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def _descendants(root: int) -> list[int]:
+    """``root`` and every process below it (gunicorn's master, workers, the sequencer)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(parents.get(pid, []))
+    return out
+
+
+def _database_backends() -> list[int]:
+    """PostgreSQL backend processes of this database (same machine), for their CPU time."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def _is_sequencer(pid: int) -> bool:
+    try:
+        return b"seal" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+
+
+def _cpu_snapshot(server_pid: int) -> dict[str, dict[int, float]]:
+    server = _descendants(server_pid)
+    return {
+        "server": {pid: _proc_cpu_seconds(pid) for pid in server if not _is_sequencer(pid)},
+        "sequencer": {pid: _proc_cpu_seconds(pid) for pid in server if _is_sequencer(pid)},
+        "database": {pid: _proc_cpu_seconds(pid) for pid in _database_backends()},
+    }
+
+
+def _cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each group spent between two snapshots (a process new since the first
+    counts from zero)."""
+    return {
+        group: sum(cpu - before[group].get(pid, 0.0) for pid, cpu in after[group].items())
+        for group in after
+    }
 
 
 def measure_vitals(writers: int = 8, per_client: int = TIMED_WRITES // 8) -> dict:
@@ -604,10 +677,15 @@ def measure_vitals(writers: int = 8, per_client: int = TIMED_WRITES // 8) -> dic
         for t in threads:
             t.start()
         ready.wait()
+        # CPU time, which the machine's load does not inflate as it does the wall time: the
+        # server's processes, the database's backends and these client threads.
+        cpu_before, client_before = _cpu_snapshot(server.pid), time.process_time()
         start = time.perf_counter()
         for t in threads:
             t.join()
         seconds = time.perf_counter() - start
+        client_cpu = time.process_time() - client_before
+        cpu = _cpu_spent(cpu_before, _cpu_snapshot(server.pid))
         lag = measure_sealing_lag(first_entry)
     finally:
         server.terminate()
@@ -623,6 +701,10 @@ def measure_vitals(writers: int = 8, per_client: int = TIMED_WRITES // 8) -> dic
         "lost": sum(ok) - (after - before),
         "seconds": seconds,
         "per_second": (sum(ok) - sum(warm_ok)) / seconds,
+        "server_cpu_ms": 1000 * cpu["server"] / max(1, sum(ok) - sum(warm_ok)),
+        "sequencer_cpu_ms": 1000 * cpu["sequencer"] / max(1, sum(ok) - sum(warm_ok)),
+        "database_cpu_ms": 1000 * cpu["database"] / max(1, sum(ok) - sum(warm_ok)),
+        "client_cpu_ms": 1000 * client_cpu / max(1, sum(ok) - sum(warm_ok)),
         "sealing_lag": lag,
     }
 
@@ -740,18 +822,19 @@ def report(result: dict) -> str:
         f"Django {m['django']}; load average at start "
         f"{', '.join(f'{x:.2f}' for x in m['load_average_at_start'])}.",
         "",
-        "| page | n | median ms | p95 ms | one-query SQL median ms | SQL p95 ms "
+        "| page | n | median ms | p95 ms | CPU ms median | one-query SQL median ms | SQL p95 ms "
         "| ratio (medians) | SQL + audit INSERT median ms | ratio | page's queries "
         "| their statement time median ms | ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["pages"]:
         if "error" in row:
-            lines.append(f"| {row['page']} | — | error: {row['error']} | | | | | | | | | |")
+            lines.append(f"| {row['page']} | — | error: {row['error']} | | | | | | | | | | |")
             continue
         lines.append(
             f"| {row['page']} | {row['n']} | {_fmt(row['median_ms'])} | {_fmt(row['p95_ms'])} "
-            f"| {_fmt(row['sql_median_ms'])} | {_fmt(row['sql_p95_ms'])} | "
+            f"| {_fmt(row.get('cpu_median_ms'))} | {_fmt(row['sql_median_ms'])} "
+            f"| {_fmt(row['sql_p95_ms'])} | "
             f"{_fmt(row['ratio'], 'x')} | {_fmt(row['audited_median_ms'])} | "
             f"{_fmt(row['audited_ratio'], 'x')} | {row['queries']} | "
             f"{_fmt(row['page_sql_median_ms'])} "
@@ -788,6 +871,21 @@ def report(result: dict) -> str:
             f"{v['warm_up']} untimed warm-up writes); rows written {v['rows_written']}, "
             f"lost {v['lost']}, failed {v['failed']}."
         )
+        if "server_cpu_ms" in v:
+            total = (
+                v["server_cpu_ms"]
+                + v["sequencer_cpu_ms"]
+                + v["database_cpu_ms"]
+                + v["client_cpu_ms"]
+            )
+            lines.append(
+                f"  CPU per write: server {v['server_cpu_ms']:.2f} ms (gunicorn), sequencer "
+                f"{v['sequencer_cpu_ms']:.2f} ms, database (PostgreSQL backends) "
+                f"{v['database_cpu_ms']:.2f} ms, these clients "
+                f"{v['client_cpu_ms']:.2f} ms; {total:.2f} ms in all, a ceiling of "
+                f"{(os.cpu_count() or 1) * 1000 / total:.0f} writes/s on "
+                f"{os.cpu_count()} idle cores."
+            )
         lag = v.get("sealing_lag", {})
         if "error" in lag:
             lines.append(f"  Sealing lag: {lag['error']}.")

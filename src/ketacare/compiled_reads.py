@@ -60,6 +60,7 @@ class _Compiled:
     model_start: int
     model_end: int
     populators: list[Any]
+    converters: dict[int, Any]
     for_update: bool
 
 
@@ -101,6 +102,7 @@ class CompiledRead:
             model_start=start,
             model_end=end,
             populators=get_related_populators(klass_info, select, self.using),
+            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
             for_update=bool(query.select_for_update),
         )
 
@@ -129,8 +131,11 @@ class CompiledRead:
             return []
         model = compiled.compiler.klass_info["model"]
         start, end = compiled.model_start, compiled.model_end
+        rows = fetched
+        if compiled.converters:
+            rows = compiled.compiler.apply_converters(fetched, compiled.converters)
         out = []
-        for row in compiled.compiler.results_iter(results=[fetched]):
+        for row in rows:
             obj = model.from_db(self.using, compiled.init_list, row[start:end])
             for populator in compiled.populators:
                 populator.populate(row, obj)

@@ -10,8 +10,20 @@ from ketacare.access import NotFound
 from ketacare.accounts.models import Role, User
 from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.services import record_read
+from ketacare.compiled_reads import CompiledRead, Slot
 from ketacare.patients.models import Medication, MedicationTrial, Patient, WeightMeasurement
 from ketacare.read_scope import shared_read
+
+# Every chart, page and API read of a patient starts here: compiled to SQL once per
+# connection (compiled_reads.py).
+_PATIENT_OF_CLINIC = CompiledRead(
+    lambda: (
+        Patient.objects.filter(pk=Slot("id", Patient._meta.pk))
+        .filter(clinic_id=Slot("clinic", Patient._meta.get_field("clinic").target_field))
+        .select_related("clinic")
+        .order_by("pk")[:1]
+    )
+)
 
 
 def access_patient(
@@ -24,12 +36,7 @@ def access_patient(
     """The patient for a read that needs ``permission`` (``VIEW_PATIENT``: demographics and
     status; a clinical read names its own, e.g. ``VIEW_MEASURES``)."""
     require_permission(actor, permission)
-    patient = (
-        Patient.objects.filter(pk=patient_id)
-        .filter(clinic_id=actor.clinic_id)
-        .select_related("clinic")
-        .first()
-    )
+    patient = _PATIENT_OF_CLINIC.first(id=patient_id, clinic=actor.clinic_id)
     if patient is None:
         raise NotFound("patient")
     record_read(actor=actor, target=patient, patient_id=patient.pk, summary=purpose)
