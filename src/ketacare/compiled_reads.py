@@ -16,7 +16,8 @@ field exactly as Django adapts a filter value (``get_db_prep_value``). Rows come
 model instances built as Django's own iterator builds them (``from_db``, select_related
 objects, the backend's converters). The statement still goes through the connection's
 cursor, so query capture, execute wrappers and the test suite's query-count pins see it.
-Only simple querysets belong here: models with select_related/only, filters and a slice;
+A locking read (``select_for_update``) outside a transaction is refused on every engine, as
+Django refuses it where the engine has row locks. Only simple querysets belong here: models with select_related/only, filters and a slice;
 not prefetches, annotations or ``_known_related_objects``.
 """
 
