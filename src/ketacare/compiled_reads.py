@@ -17,8 +17,9 @@ model instances built as Django's own iterator builds them (``from_db``, select_
 objects, the backend's converters). The statement still goes through the connection's
 cursor, so query capture, execute wrappers and the test suite's query-count pins see it.
 A locking read (``select_for_update``) outside a transaction is refused on every engine, as
-Django refuses it where the engine has row locks. Only simple querysets belong here: models with select_related/only, filters and a slice;
-not prefetches, annotations or ``_known_related_objects``.
+Django refuses it where the engine has row locks. Only simple querysets belong here: models
+with select_related/only, filters and a slice; not prefetches, annotations or
+``_known_related_objects``.
 """
 
 from __future__ import annotations
