@@ -1,5 +1,6 @@
-"""`ketacare serve` is gunicorn itself: stopping it (a supervisor's SIGTERM) stops its workers
-and the audit log's sequencer too, instead of leaving them behind a wrapper that died."""
+"""`ketacare serve` is gunicorn itself: stopping it (a supervisor's SIGTERM) stops its workers,
+the audit log's sequencer and the Bulk Data export worker too, instead of leaving them behind
+a wrapper that died."""
 
 import os
 import signal
@@ -18,12 +19,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _is_sequencer(pid: int) -> bool:
+def _cmdline(pid: int) -> bytes:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            return b"audit\x00seal" in cmdline.read()
+            return cmdline.read()
     except FileNotFoundError:
-        return False
+        return b""
+
+
+def _is_sequencer(pid: int) -> bool:
+    return b"audit\x00seal" in _cmdline(pid)
+
+
+def _is_bulk_worker(pid: int) -> bool:
+    return b"manage\x00bulk_export_run" in _cmdline(pid)
 
 
 def _children_of(pid: int) -> list[int]:
@@ -40,7 +49,7 @@ def _children_of(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
-def test_stopping_the_server_stops_its_workers_and_its_sequencer(tmp_path):
+def test_stopping_the_server_stops_its_workers_its_sequencer_and_its_export_worker(tmp_path):
     port = _free_port()
     env = {**os.environ, "KETACARE_DATA_DIR": str(tmp_path)}
     env.pop("KETACARE_DATABASE_URL", None)  # a throwaway SQLite registry
@@ -59,8 +68,11 @@ def test_stopping_the_server_stops_its_workers_and_its_sequencer(tmp_path):
                 time.sleep(0.1)
         children = _children_of(server.pid)
         sequencers = [c for c in children if _is_sequencer(c)]
+        bulk_workers = [c for c in children if _is_bulk_worker(c)]
         assert len(sequencers) == 1  # the audit log's sequencer, sealing every few seconds
-        assert len(children) - len(sequencers) == 2  # the process we started is the master
+        assert len(bulk_workers) == 1  # the Bulk Data export worker
+        # The process we started is the master; besides those two it has its 2 workers.
+        assert len(children) - len(sequencers) - len(bulk_workers) == 2
         workers = children
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
