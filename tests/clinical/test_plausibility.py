@@ -10,9 +10,13 @@ from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.clinical.plausibility import (
     EARLIEST_BIRTH_DATE,
     LIMITS,
+    MAX_PLAUSIBLE_AGE_MONTHS,
+    MAX_PLAUSIBLE_AGE_YEARS,
     is_ascii_number,
     require_plausible,
+    require_plausible_age_years,
     require_plausible_birth_date,
+    require_plausible_months_of_life,
     require_plausible_reading_time,
 )
 
@@ -117,3 +121,53 @@ def test_numbers_in_ascii_digits_are_numbers(text):
 )
 def test_other_scripts_digits_underscores_spaces_and_exponents_are_not(text):
     assert not is_ascii_number(text)
+
+
+# Oldest verified human age: Jeanne Calment, 122 years 164 days (Robine & Allard's validation,
+# J Gerontol 2019, as reported by AFP; plausibility.OLDEST_VERIFIED_AGE). 122 whole years is
+# accepted; 123 (the old uncited bound was 130) is refused, naming the field.
+@pytest.mark.parametrize(
+    ("age_years", "accepted"),
+    [(0, True), (121, True), (122, True), (123, False), (125, False), (130, False), (-1, False)],
+)
+def test_an_age_up_to_the_oldest_verified_human_age_is_accepted(age_years, accepted):
+    assert MAX_PLAUSIBLE_AGE_YEARS == 122
+    if accepted:
+        require_plausible_age_years(age_years)
+        return
+    with pytest.raises(InvalidClinicalInput) as err:
+        require_plausible_age_years(age_years, field="age_years")
+    assert err.value.code == "age_invalid"
+    assert err.value.details["field"] == "age_years"
+    assert err.value.details["plausible_max"] == "122"
+    assert "age_years" in err.value.message
+
+
+@pytest.mark.parametrize("value", [True, 40.0, "40", None])
+def test_an_age_that_is_not_whole_years_is_refused(value):
+    with pytest.raises(InvalidClinicalInput) as err:
+        require_plausible_age_years(value, field="age")
+    assert err.value.details["field"] == "age"
+
+
+# A span of a life in whole months is no longer than the life: a life of 122 whole years holds
+# at most (122 + 1) * 12 - 1 = 1475 whole months; a 40-year-old's, (40 + 1) * 12 - 1 = 491.
+@pytest.mark.parametrize(
+    ("months", "age_years", "accepted"),
+    [
+        (1475, None, True),
+        (1476, None, False),
+        (491, 40, True),
+        (492, 40, False),
+        (0, 0, True),
+        (-1, None, False),
+    ],
+)
+def test_a_span_of_life_in_months_is_no_longer_than_the_life(months, age_years, accepted):
+    assert MAX_PLAUSIBLE_AGE_MONTHS == 1475
+    if accepted:
+        require_plausible_months_of_life(months, field="m", code="c", age_years=age_years)
+        return
+    with pytest.raises(InvalidClinicalInput) as err:
+        require_plausible_months_of_life(months, field="m", code="c", age_years=age_years)
+    assert (err.value.code, err.value.details["field"]) == ("c", "m")

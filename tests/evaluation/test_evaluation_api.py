@@ -1,14 +1,15 @@
 """Evaluation API: the verdict with reasons {code, message, source}, TRD count and MSM; the
 latest evaluation; acknowledgments; 403/404/409/422."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from tests.support.registration import registered_long_ago
 
 from ketacare.evaluation.models import CautionAcknowledgment, Evaluation
-from ketacare.patients.services import record_medication_trial
+from ketacare.patients.services import record_medication_trial, register_patient
 
 
 def screening(**changes):
@@ -181,3 +182,27 @@ def test_outsider_gets_404_for_evaluations(api, outsider, prescriber, trd_patien
     assert client.get(f"/patients/{trd_patient.pk}/evaluations/latest").status_code == 404
     ack = client.post(f"/evaluations/{created.json()['id']}/acknowledge", {"reason": "x"})
     assert ack.status_code == 404
+
+
+def test_an_age_beyond_the_oldest_verified_human_age_is_422_naming_the_field(
+    api, prescriber, unchanged
+):
+    # Born 1901: registration accepts it (the 1900-01-01 floor, issue 15), but an age of 124 or
+    # more is beyond the oldest verified human age, 122 years (Calment; plausibility
+    # .MAX_PLAUSIBLE_AGE_YEARS); the old uncited bound, 130, let it through.
+    elder = register_patient(
+        as_of=registered_long_ago(),
+        actor=prescriber,
+        given_name="Eda",
+        family_name="Old",
+        date_of_birth=date(1901, 6, 1),
+        sex="female",
+        current_episode_onset=date(2025, 6, 1),
+    )
+    check = unchanged(Evaluation)
+    response = api(prescriber).post(f"/patients/{elder.pk}/evaluations", screening())
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "age_invalid"
+    assert body["details"]["field"] == "age_years"
+    check()

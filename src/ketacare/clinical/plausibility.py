@@ -4,6 +4,11 @@ Implements
 - ``require_plausible(quantity, value)``: a body measurement or vital sign within the limits
   of recorded human physiology (``LIMITS``, each cited); the error names the field.
 - ``require_plausible_birth_date``: born on or after 1900-01-01 and not in the future.
+- ``require_plausible_age_years`` / ``require_plausible_months_of_life``: an age in whole
+  years of at most 122 (``MAX_PLAUSIBLE_AGE_YEARS``, the oldest verified human age), and a
+  span of a patient's life in whole months (an episode's duration) of at most the months in
+  such a life (``MAX_PLAUSIBLE_AGE_MONTHS``, derived, not a second number); the error names
+  the field.
 - ``require_plausible_reading_time``: a reading (vitals, scale, weight, height) or a dose is
   not earlier than the patient's registration and not later than now plus a small clock
   skew (a clinic setting, ``KETACARE_CLOCK_SKEW_SECONDS``, default 300 s, passed in).
@@ -32,6 +37,13 @@ Sources
 - Date of birth: the floor 1900-01-01 is KetaCare's rule (issue 15); it sits below the
   longest verified human life, Jeanne Calment, 122 years 164 days (1875-02-21 to
   1997-08-04), so no living person is refused.
+- Age: the same life, as validated by Robine and Allard for Guinness World Records in the
+  1990s and re-examined by them and co-authors in The Journals of Gerontology (2019): she
+  "remains the oldest human whose age is well-documented" (read in the AFP report of that
+  paper, 17 September 2019). No one has been verified to reach 123, so 122 whole years is the
+  widest age the record supports. The date-of-birth floor is looser (issue 15): from 2023 it
+  admits a birth date that gives an age above 122, which an evaluation then refuses, naming
+  ``age_years``.
 """
 
 from __future__ import annotations
@@ -110,6 +122,22 @@ OLDEST_VERIFIED_LIFE = Source(
     locator="documented lifespan of 122 years and 164 days",
     verified=False,  # encyclopedia summary; the floor itself is KetaCare's rule
     grade=Grade.HEURISTIC,  # KetaCare's floor, checked against the longest verified life
+)
+OLDEST_VERIFIED_AGE = Source(
+    key="robine-allard-calment",
+    citation=(
+        "Robine JM, Allard M and co-authors, The Journals of Gerontology, 2019: re-examining "
+        "their 1990s validation (for Guinness World Records) of Jeanne Calment's age, 21 Feb "
+        "1875 - 4 Aug 1997, 122 years 164 days; as reported by Agence France-Presse, "
+        "17 September 2019."
+    ),
+    url="https://mb.com.ph/2019/09/17/no-cheating-frenchwoman-was-worlds-oldest-person-researchers-say/",
+    locator=(
+        'Calment "remains the oldest human whose age is well-documented"; died aged 122 '
+        "(122 years 164 days)"
+    ),
+    verified=False,  # the paper was not retrieved; a news agency's report quoting it
+    grade=Grade.SECONDARY,
 )
 
 
@@ -195,6 +223,16 @@ LIMITS: dict[str, Limits] = {
 EARLIEST_BIRTH_DATE = date.fromisoformat(
     cited("EARLIEST_BIRTH_DATE", "1900-01-01", "date", OLDEST_VERIFIED_LIFE)
 )
+MAX_PLAUSIBLE_AGE_YEARS: int = cited("MAX_PLAUSIBLE_AGE_YEARS", 122, "years", OLDEST_VERIFIED_AGE)
+# Derived, not a second number: the most whole months a life of MAX_PLAUSIBLE_AGE_YEARS whole
+# years holds (its last month begins at 122 years 11 months). A span of a patient's life, such
+# as the current depressive episode, cannot be longer.
+MAX_PLAUSIBLE_AGE_MONTHS: int = cited(
+    "MAX_PLAUSIBLE_AGE_MONTHS",
+    (MAX_PLAUSIBLE_AGE_YEARS + 1) * 12 - 1,
+    "months",
+    OLDEST_VERIFIED_AGE,
+)
 # Engineering default, not a clinical number: how far a client's clock may run ahead of the
 # server's before a reading "taken" then counts as in the future (KETACARE_CLOCK_SKEW_SECONDS).
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
@@ -234,6 +272,54 @@ def require_plausible(
                 "plausible_min": str(limits.low),
                 "plausible_max": str(limits.high),
                 "unit": limits.unit,
+            },
+        )
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def require_plausible_age_years(
+    value: Any, *, field: str = "age_years", code: str = "age_invalid", minimum: int = 0
+) -> None:
+    """Refuse an age unless it is whole years from ``minimum`` to ``MAX_PLAUSIBLE_AGE_YEARS``."""
+    if not _is_whole(value) or not minimum <= value <= MAX_PLAUSIBLE_AGE_YEARS:
+        raise InvalidClinicalInput(
+            code,
+            f"{field} = {value} is not a plausible age: it must be a whole number of years from "
+            f"{minimum} to {MAX_PLAUSIBLE_AGE_YEARS} (the oldest verified human age); check the "
+            "date of birth.",
+            {
+                "field": field,
+                "value": str(value),
+                "plausible_min": str(minimum),
+                "plausible_max": str(MAX_PLAUSIBLE_AGE_YEARS),
+                "unit": "years",
+            },
+        )
+
+
+def require_plausible_months_of_life(
+    value: Any, *, field: str, code: str, age_years: int | None = None
+) -> None:
+    """Refuse a span of the patient's life in whole months (an episode's duration) unless it is
+    from 0 to the months a life of ``age_years`` (default: the oldest verified age) holds."""
+    if age_years is None:
+        most, whose = MAX_PLAUSIBLE_AGE_MONTHS, "the oldest verified human life"
+    else:
+        most, whose = (age_years + 1) * 12 - 1, f"the patient's life, aged {age_years}"
+    if not _is_whole(value) or not 0 <= value <= most:
+        raise InvalidClinicalInput(
+            code,
+            f"{field} = {value} is not plausible: it must be a whole number of months from 0 to "
+            f"{most} (no longer than {whose}).",
+            {
+                "field": field,
+                "value": str(value),
+                "plausible_min": "0",
+                "plausible_max": str(most),
+                "unit": "months",
             },
         )
 

@@ -19,7 +19,7 @@ from ketacare.clinical.eligibility import (
     SubstanceUseDisorder,
     SubstanceUseScreen,
 )
-from ketacare.clinical.plausibility import LIMITS
+from ketacare.clinical.plausibility import LIMITS, MAX_PLAUSIBLE_AGE_MONTHS
 from ketacare.evaluation.mappers import ScreeningAnswers
 from ketacare.web import fields
 
@@ -180,7 +180,7 @@ class EvaluationForm(forms.Form):
         label="Current episode duration (months)",
         required=False,
         min_value=0,
-        max_value=1200,
+        max_value=MAX_PLAUSIBLE_AGE_MONTHS,
         help_text="Only when no episode onset date is on the patient record.",
     )
 

@@ -14,7 +14,7 @@ from ketacare.clinical.eligibility import (
     Route,
     SubstanceUseDisorder,
 )
-from ketacare.clinical.plausibility import LIMITS
+from ketacare.clinical.plausibility import LIMITS, MAX_PLAUSIBLE_AGE_MONTHS
 from ketacare.evaluation.selectors import outstanding_acknowledgments
 
 
@@ -77,7 +77,8 @@ class EvaluationCreate(InputSchema):
     substance_screen: SubstanceUseScreenIn | None
     latest_systolic_mmhg: int | None = _plausible_bp("systolic_mmhg")
     latest_diastolic_mmhg: int | None = _plausible_bp("diastolic_mmhg")
-    episode_duration_months: int | None = Field(None, ge=0, le=1200)
+    # At most the months of the oldest verified life (the core also bounds it by the patient's).
+    episode_duration_months: int | None = Field(None, ge=0, le=MAX_PLAUSIBLE_AGE_MONTHS)
 
 
 class AcknowledgmentCreate(InputSchema):

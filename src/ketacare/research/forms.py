@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from ketacare.clinical.dosing.protocols import Route
+from ketacare.clinical.plausibility import MAX_PLAUSIBLE_AGE_YEARS
 from ketacare.research.cohorts import PHQ9_BANDS, Cohort
 from ketacare.web import fields
 
@@ -20,8 +21,8 @@ class CohortForm(forms.Form):
         required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     first_dose_to = fields.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    age_min = fields.IntegerField(required=False, min_value=0, max_value=130)
-    age_max = fields.IntegerField(required=False, min_value=0, max_value=130)
+    age_min = fields.IntegerField(required=False, min_value=0, max_value=MAX_PLAUSIBLE_AGE_YEARS)
+    age_max = fields.IntegerField(required=False, min_value=0, max_value=MAX_PLAUSIBLE_AGE_YEARS)
     baseline_severity = forms.MultipleChoiceField(
         required=False,
         choices=[(b, b.replace("_", " ").capitalize()) for b in PHQ9_BANDS],

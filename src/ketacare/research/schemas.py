@@ -7,6 +7,7 @@ from ninja import Schema
 from pydantic import AwareDatetime, Field
 
 from ketacare.api.schemas import InputSchema
+from ketacare.clinical.plausibility import MAX_PLAUSIBLE_AGE_YEARS
 from ketacare.research.cohorts import PHQ9_BANDS, Cohort
 
 _CODE = r"^[a-z0-9_]{1,60}$"
@@ -17,8 +18,8 @@ class CohortFields(InputSchema):
     route: str | None = Field(None, pattern=r"^[a-z_]{1,20}$")
     first_dose_from: date | None = None
     first_dose_to: date | None = None
-    age_min: int | None = Field(None, ge=0, le=130)
-    age_max: int | None = Field(None, ge=0, le=130)
+    age_min: int | None = Field(None, ge=0, le=MAX_PLAUSIBLE_AGE_YEARS)
+    age_max: int | None = Field(None, ge=0, le=MAX_PLAUSIBLE_AGE_YEARS)
     baseline_severity: list[str] = Field(default_factory=list, max_length=len(PHQ9_BANDS))
     treatment_resistant: bool | None = None
 

@@ -436,6 +436,33 @@ def test_malformed_evaluation_is_invalid_input(changes, code):
     assert excinfo.value.code == code
 
 
+# Age: the oldest verified human age, 122 years (Calment; plausibility.MAX_PLAUSIBLE_AGE_YEARS);
+# the old uncited bound, 130, accepted 125. The episode is no longer than the patient's life:
+# at 42, at most (42 + 1) * 12 - 1 = 515 whole months; at 122, 1475 (the old bound was 1200).
+@pytest.mark.parametrize(
+    ("changes", "field", "accepted"),
+    [
+        ({"age_years": 122}, "age_years", True),
+        ({"age_years": 123}, "age_years", False),
+        ({"age_years": 125}, "age_years", False),
+        ({"episode_duration_months": 515}, "episode_duration_months", True),
+        ({"episode_duration_months": 516}, "episode_duration_months", False),
+        ({"episode_duration_months": 1200}, "episode_duration_months", False),
+        ({"age_years": 122, "episode_duration_months": 1475}, "episode_duration_months", True),
+        ({"age_years": 122, "episode_duration_months": 1476}, "episode_duration_months", False),
+    ],
+)
+def test_age_and_episode_are_bounded_by_the_oldest_verified_life(changes, field, accepted):
+    if accepted:
+        inp = patient(**changes)
+        assert getattr(inp, field) == changes[field]
+        return
+    with pytest.raises(InvalidClinicalInput) as excinfo:
+        patient(**changes)
+    assert excinfo.value.details["field"] == field
+    assert field in excinfo.value.message
+
+
 @pytest.mark.parametrize(
     ("systolic", "diastolic"),
     [(399, 299), (30, 15), (250, 160)],

@@ -169,6 +169,14 @@ def test_relatively_excluded_option_can_be_chosen_with_a_prescriber_override():
 # --- input validation ---------------------------------------------------------------------------
 
 
+def test_the_oldest_verified_age_is_accepted_and_one_year_more_names_the_field():
+    # Calment, 122 years 164 days (plausibility.OLDEST_VERIFIED_AGE); the old bound was 130.
+    assert build_input(replace(BASE, age_years=122)).age_years == 122
+    with pytest.raises(InvalidClinicalInput) as err:
+        build_input(replace(BASE, age_years=125))
+    assert (err.value.code, err.value.details["field"]) == ("age_invalid", "age_years")
+
+
 def test_naive_as_of_is_refused():
     with pytest.raises(InvalidClinicalInput) as err:
         replace(build_input(BASE), as_of=datetime(2026, 1, 1))
@@ -186,6 +194,8 @@ def test_naive_as_of_is_refused():
         ({"bp": (120, 0)}, "blood_pressure_implausible"),
         ({"failed_antidepressants": -1}, "failed_trials_invalid"),
         ({"age_years": 131}, "age_invalid"),
+        # The oldest verified human age, 122 (Calment; plausibility.MAX_PLAUSIBLE_AGE_YEARS).
+        ({"age_years": 123}, "age_invalid"),
         ({"preferred": (ESK,), "declined": frozenset({ESK})}, "preferences_contradictory"),
     ],
 )

@@ -44,6 +44,7 @@ from ketacare.clinical.dosing.references import (
 )
 from ketacare.clinical.errors import InvalidClinicalInput, require
 from ketacare.clinical.gates import Finding, GateDecision
+from ketacare.clinical.plausibility import MAX_PLAUSIBLE_AGE_YEARS
 from ketacare.clinical.sources import cited
 
 # Hong Kong label only: patients >= 65 years start at 28 mg (S12). Used only when the clinic
@@ -295,7 +296,7 @@ def check_fixed_dose(
     older_start = policy.esketamine_older_adult_28mg_start
     if older_start and is_first_session:
         require(
-            isinstance(age_years, int) and 18 <= age_years <= 130,
+            isinstance(age_years, int) and 18 <= age_years <= MAX_PLAUSIBLE_AGE_YEARS,
             "age_required",
             "The older-adult starting-dose option is on: give the patient's age in years.",
             field="age_years",

@@ -35,7 +35,11 @@ from ketacare.clinical.eligibility.references import (
 from ketacare.clinical.eligibility.routes import Route
 from ketacare.clinical.eligibility.trd import AntidepressantTrial
 from ketacare.clinical.errors import InvalidClinicalInput, require
-from ketacare.clinical.plausibility import LIMITS
+from ketacare.clinical.plausibility import (
+    LIMITS,
+    require_plausible_age_years,
+    require_plausible_months_of_life,
+)
 from ketacare.clinical.sources import cited
 
 SSQ_ALCOHOL_HEAVY_DAY_DRINKS_MEN = cited(
@@ -57,9 +61,8 @@ SSQ_DRUG_POSITIVE_MIN_TIMES = cited(
     SINGLE_QUESTION_DRUG_SCREEN,
 )
 
-# Input plausibility bounds only (not clinical thresholds): they reject typing errors.
-_MAX_PLAUSIBLE_AGE_YEARS = 130
-_MAX_PLAUSIBLE_EPISODE_MONTHS = 12 * 100
+# Age and episode duration: the cited bound on a human age (plausibility.MAX_PLAUSIBLE_AGE_YEARS,
+# the oldest verified life); an episode is no longer than the patient's life.
 # Blood pressure: the cited physiological limits every vital sign meets at the door
 # (plausibility.LIMITS, MIMIC Code Repository), not a range of this module's own.
 _SYSTOLIC = LIMITS["systolic_mmhg"]
@@ -184,11 +187,7 @@ class EvaluationInput:
 
     def __post_init__(self) -> None:
         _require_aware(self.as_of, "as_of")
-        require(
-            _is_int(self.age_years) and 0 <= self.age_years <= _MAX_PLAUSIBLE_AGE_YEARS,
-            "age_invalid",
-            "Age must be a whole number of years from 0 to 130.",
-        )
+        require_plausible_age_years(self.age_years, field="age_years", code="age_invalid")
         require(
             self.route is None or isinstance(self.route, Route),
             "route_invalid",
@@ -200,11 +199,11 @@ class EvaluationInput:
             raise InvalidClinicalInput(
                 "trials_invalid", "Trials must be a tuple of antidepressant trial records."
             )
-        require(
-            _is_int(self.episode_duration_months)
-            and 0 <= self.episode_duration_months <= _MAX_PLAUSIBLE_EPISODE_MONTHS,
-            "episode_duration_invalid",
-            "Current episode duration must be a whole number of months from 0 to 1200.",
+        require_plausible_months_of_life(
+            self.episode_duration_months,
+            field="episode_duration_months",
+            code="episode_duration_invalid",
+            age_years=self.age_years,
         )
         require(
             isinstance(self.severity, MaudsleySeverity),

@@ -22,7 +22,7 @@ from ketacare.clinical.eligibility.maudsley import MaudsleyBand
 from ketacare.clinical.eligibility.screening import CssrsRisk, SubstanceUseDisorder
 from ketacare.clinical.eligibility.verdict import Caution
 from ketacare.clinical.errors import InvalidClinicalInput, require
-from ketacare.clinical.plausibility import LIMITS
+from ketacare.clinical.plausibility import LIMITS, require_plausible_age_years
 
 __all__ = [
     "UNCONFIRMABLE_FACTS",
@@ -117,8 +117,8 @@ UNCONFIRMABLE_FACTS = frozenset(
     }
 )
 
-# Input plausibility bounds only (typing errors), not clinical thresholds.
-_MAX_AGE_YEARS = 130
+# Input plausibility bounds only (typing errors), not clinical thresholds. Age is bounded by
+# the cited oldest verified human age (plausibility.MAX_PLAUSIBLE_AGE_YEARS).
 _MAX_SESSIONS = 1000
 _MAX_DURABILITY_DAYS = 3650
 _MAX_TRIALS = 100
@@ -386,11 +386,7 @@ class RecommendationInput:
             "'as_of' must be a timezone-aware date and time.",
             field="as_of",
         )
-        require(
-            _is_int(self.age_years) and 0 <= self.age_years <= _MAX_AGE_YEARS,
-            "age_invalid",
-            "Age must be a whole number of years from 0 to 130.",
-        )
+        require_plausible_age_years(self.age_years, field="age_years", code="age_invalid")
         for name, kind in (
             ("eligibility", EligibilityFacts),
             ("scores", CurrentScores),
