@@ -190,15 +190,24 @@ def registration_options(*, user: User, session) -> str:
     return options_to_json(options)
 
 
-def _enrol_refused(user: User, code: str, message: str, detail: str = "") -> InvalidClinicalInput:
+def _audit(user: User, action: AuditAction, summary: str, **after: Any) -> None:
+    """The audit entry of a passkey event by the user on their own account."""
     sf._audit(
-        actor=user,
-        action=AuditAction.MFA_FAILED,
-        user=user,
-        summary="passkey enrolment refused",
-        after={"purpose": "passkey enrolment", "method": "passkey", "reason": code,
-               **({"detail": detail[:200]} if detail else {})},
-    )  # fmt: skip
+        actor=user, action=action, user=user, summary=summary, after={"method": "passkey", **after}
+    )
+
+
+def _audit_refusal(user: User, code: str, purpose: str, summary: str, **after: Any) -> None:
+    """The one shape of a refused passkey ceremony's audit entry (enrolment, sign-in or
+    step-up): why (``reason``, a stable code) and, when the library said, its ``detail``."""
+    if "detail" in after:
+        after["detail"] = after["detail"][:200]
+    _audit(user, AuditAction.MFA_FAILED, summary, purpose=purpose, reason=code, **after)
+
+
+def _enrol_refused(user: User, code: str, message: str, detail: str = "") -> InvalidClinicalInput:
+    said = {"detail": detail} if detail else {}
+    _audit_refusal(user, code, "passkey enrolment", "passkey enrolment refused", **said)
     return InvalidClinicalInput(code, message)
 
 
@@ -259,14 +268,14 @@ def register_passkey(
             now = timezone.now()
             User.objects.filter(pk=user.pk).update(second_factor_at=now)
             user.second_factor_at = now
-            sf._audit(
-                actor=user,
-                action=AuditAction.MFA_ENROLLED,
-                user=user,
-                summary=f"passkey {name!r} enrolled",
-                after={"method": "passkey", "passkey": name, "aaguid": passkey.aaguid,
-                       "recovery_codes": sf.RECOVERY_CODE_COUNT if codes else 0},
-            )  # fmt: skip
+            _audit(
+                user,
+                AuditAction.MFA_ENROLLED,
+                f"passkey {name!r} enrolled",
+                passkey=name,
+                aaguid=passkey.aaguid,
+                recovery_codes=sf.RECOVERY_CODE_COUNT if codes else 0,
+            )
     except IntegrityError as exc:
         raise _enrol_refused(
             user, "passkey_exists", "That passkey is already registered.", "duplicate id"
@@ -296,13 +305,8 @@ def authentication_options(*, user: User, session) -> str | None:
 def _refuse(
     user: User, code: str, request: HttpRequest | None, purpose: str, **after: Any
 ) -> PasskeyCheck:
-    sf._audit(
-        actor=user,
-        action=AuditAction.MFA_FAILED,
-        user=user,
-        summary=f"passkey refused ({purpose}: {code.removeprefix('passkey_').replace('_', ' ')})",
-        after={"purpose": purpose, "method": "passkey", "reason": code, **after},
-    )
+    why = code.removeprefix("passkey_").replace("_", " ")
+    _audit_refusal(user, code, purpose, f"passkey refused ({purpose}: {why})", **after)
     user_login_failed.send(
         sender=__name__,
         credentials={"username": user.get_username(), "second_factor": True},
@@ -386,12 +390,12 @@ def verify_passkey(
                 passkey.save(update_fields=["sign_count", "last_used_at"])
                 User.objects.filter(pk=user.pk).update(second_factor_at=now)
                 user.second_factor_at = now
-                sf._audit(
-                    actor=user,
-                    action=AuditAction.MFA_VERIFIED,
-                    user=user,
-                    summary=f"second factor verified ({purpose}, passkey {passkey.name!r})",
-                    after={"purpose": purpose, "method": "passkey", "passkey": passkey.name},
+                _audit(
+                    user,
+                    AuditAction.MFA_VERIFIED,
+                    f"second factor verified ({purpose}, passkey {passkey.name!r})",
+                    purpose=purpose,
+                    passkey=passkey.name,
                 )
                 return PasskeyCheck(True)
     if unknown:
@@ -400,7 +404,7 @@ def verify_passkey(
     if received is not None:
         return _refuse(user, "passkey_cloned", request, purpose, passkey=name,
                        stored_sign_count=stored, received_sign_count=received)  # fmt: skip
-    return _refuse(user, "passkey_refused", request, purpose, passkey=name, detail=detail[:200])
+    return _refuse(user, "passkey_refused", request, purpose, passkey=name, detail=detail)
 
 
 # --- the user's own passkeys -----------------------------------------------------------
@@ -430,10 +434,10 @@ def remove_passkey(*, actor: User, passkey_id: int) -> None:
     passkey.delete()
     if not others:
         StaticDevice.objects.filter(user=actor).delete()
-    sf._audit(
-        actor=actor,
-        action=AuditAction.MFA_REMOVED,
-        user=actor,
-        summary=f"passkey {name!r} removed by its owner",
-        after={"method": "passkey", "passkey": name, "factors_left": bool(others)},
+    _audit(
+        actor,
+        AuditAction.MFA_REMOVED,
+        f"passkey {name!r} removed by its owner",
+        passkey=name,
+        factors_left=bool(others),
     )
