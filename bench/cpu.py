@@ -23,11 +23,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import pstats
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 PAGES = ("vitals", "chart", "board", "run sheet", "floor: one patient (API)")
@@ -37,6 +35,7 @@ def _vitals_requests(n: int):
     """(client, method, url, body, headers) for ``n`` vitals writes of one clinic."""
     from django.test import Client
 
+    from bench.web import vitals_body
     from ketacare.accounts.models import User
     from ketacare.accounts.services import issue_api_token
     from ketacare.demo.registry import registry_clinics
@@ -55,25 +54,8 @@ def _vitals_requests(n: int):
     client = Client()
     out = []
     for k in range(n):
-        body = json.dumps(
-            {
-                "systolic_mmhg": 118 + k % 9,
-                "diastolic_mmhg": 74 + k % 5,
-                "heart_rate_bpm": 68 + k % 7,
-                "spo2_percent": 97,
-                "respiratory_rate_per_min": 14,
-                "taken_at": datetime.now(UTC).isoformat(),
-            }
-        )
-        out.append(
-            (
-                client,
-                "post",
-                f"/api/v1/sessions/{sessions[k % len(sessions)]}/vitals",
-                body,
-                headers,
-            )
-        )
+        url = f"/api/v1/sessions/{sessions[k % len(sessions)]}/vitals"
+        out.append((client, "post", url, vitals_body(k), headers))
     return out
 
 

@@ -590,6 +590,21 @@ def _cpu_spent(before: dict, after: dict) -> dict[str, float]:
     }
 
 
+def vitals_body(k: int) -> str:
+    """The JSON of the ``k``-th timed vitals write (a plausible reading that varies a little,
+    taken now); ``bench.cpu`` posts the same bodies in process."""
+    return json.dumps(
+        {
+            "systolic_mmhg": 118 + k % 9,
+            "diastolic_mmhg": 74 + k % 5,
+            "heart_rate_bpm": 68 + k % 7,
+            "spo2_percent": 97,
+            "respiratory_rate_per_min": 14,
+            "taken_at": datetime.now(UTC).isoformat(),
+        }
+    )
+
+
 def measure_vitals(writers: int = 8, per_client: int = TIMED_WRITES // 8) -> dict:
     from ketacare.accounts.models import User
     from ketacare.accounts.services import issue_api_token
@@ -652,16 +667,7 @@ def measure_vitals(writers: int = 8, per_client: int = TIMED_WRITES // 8) -> dic
                     "Authorization": f"Bearer {tokens[clinic_id]}",
                     "Content-Type": "application/json",
                 }
-                body = json.dumps(
-                    {
-                        "systolic_mmhg": 118 + k % 9,
-                        "diastolic_mmhg": 74 + k % 5,
-                        "heart_rate_bpm": 68 + k % 7,
-                        "spo2_percent": 97,
-                        "respiratory_rate_per_min": 14,
-                        "taken_at": datetime.now(UTC).isoformat(),
-                    }
-                )
+                body = vitals_body(k)
                 conn.request("POST", f"/api/v1/sessions/{session_id}/vitals", body, headers)
                 response = conn.getresponse()
                 response.read()
