@@ -372,6 +372,10 @@ def _save_progress(job: BulkExportJob, counts: dict[str, int], current: str) -> 
         raise _Deleted
 
 
+# One encoder for every line (``json.dumps`` builds one per call); compact, UTF-8 as is.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
 def _write_all(job: BulkExportJob, folder: Path) -> tuple[list[dict], dict[str, int], int]:
     counts: dict[str, int] = {}
     files: list[dict[str, Any]] = []
@@ -388,8 +392,9 @@ def _write_all(job: BulkExportJob, folder: Path) -> tuple[list[dict], dict[str, 
                 since=job.since,
                 until=job.transaction_time,
                 chunk_size=CHUNK_SIZE,
+                fast=True,
             ):
-                writer.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n")
+                writer.write(_encode(resource) + "\n")
                 counts[resource_type] += 1
                 patient = _patient_of(resource)
                 if patient is not None:
