@@ -291,7 +291,7 @@ def test_a_failed_job_answers_500_with_an_operation_outcome(warehouse, scored_pa
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bulk.server, "iter_resources", broken)
+    monkeypatch.setattr(bulk.server, "iter_ndjson", broken)
     assert bulk.run_pending() == 1
     body = _outcome(_get(token, _status_path(kicked)), 500)
     assert "RuntimeError" in body["issue"][0]["diagnostics"]
@@ -302,7 +302,7 @@ def test_a_running_job_reports_progress_and_stops_when_deleted(warehouse, scored
     token = warehouse.token()
     path = _status_path(_kick_off(token, _type="Patient,Observation"))
     seen = {}
-    real = bulk.server.iter_resources
+    real = bulk.server.iter_ndjson
 
     def spy(kind, *args, **kwargs):
         progress = _get(token, path)
@@ -312,7 +312,7 @@ def test_a_running_job_reports_progress_and_stops_when_deleted(warehouse, scored
         yield from real(kind, *args, **kwargs)
 
     monkeypatch.setattr(bulk, "PROGRESS_EVERY", 1)
-    monkeypatch.setattr(bulk.server, "iter_resources", spy)
+    monkeypatch.setattr(bulk.server, "iter_ndjson", spy)
     bulk.run_pending()
     assert seen["Patient"] == (202, "running: Patient (1 of 2 types), 0 resources written")
     assert BulkExportJob.objects.get().state == BulkExportState.DELETED

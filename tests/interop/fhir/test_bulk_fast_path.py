@@ -18,7 +18,7 @@ from tests.support.backend_client import register_backend
 from tests.support.fhir_schema import assert_valid_fhir
 
 from ketacare.interop.fhir import bulk, server
-from ketacare.interop.fhir.bulk_rows import FAST_PATHS
+from ketacare.interop.fhir.bulk_rows import FAST_PATHS, patient_of
 from ketacare.interop.models import BulkExportJob
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,9 @@ def test_every_exported_line_of_the_demo_clinic_is_what_the_reference_builders_m
         )
         got = lines.get(resource_type, [])
         assert len(got) == len(reference), resource_type
+        # The patient each line is counted for (the audit entry's "patients").
+        patients = [p for _, p in server.iter_ndjson(server.KINDS[resource_type], job.clinic_id)]
+        assert patients == [patient_of(resource) for resource in reference], resource_type
         model = get_fhir_model_class(resource_type) if reference else None
         for line, expected in zip(got, reference, strict=True):
             sent = json.loads(line)

@@ -12,8 +12,9 @@
 - **The job** (``models.BulkExportJob``) is the progress record: state, counts per type,
   started and finished, the client and the login it acts for. ``run_pending`` (the worker
   beside ``ketacare serve``, or ``ketacare manage bulk_export_run`` from cron) claims accepted
-  jobs one at a time and streams each type through ``server.iter_resources`` (queryset
-  ``.iterator(chunk_size=...)``, built by the same builders as the read API) into NDJSON files
+  jobs one at a time and streams each type through ``server.iter_ndjson`` (queryset
+  ``.iterator(chunk_size=...)``; the same JSON as the read API's builders, the high-volume
+  Observations by the ``bulk_rows`` fast path) into NDJSON files
   under ``KETACARE_DATA_DIR/bulk/<job>/`` (directory 0700, files 0600, at most
   ``FILE_LINES`` resources a file): the export is never held in memory. Resources changed
   after the kick-off's ``transactionTime`` are left out, as the specification asks.
@@ -28,7 +29,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -331,14 +331,6 @@ def _private_dir(path: Path) -> None:
     os.chmod(path, 0o700)
 
 
-def _patient_of(resource: dict[str, Any]) -> str | None:
-    if resource["resourceType"] == "Patient":
-        return resource["id"]
-    ref = resource.get("subject") or resource.get("patient") or {}
-    text = ref.get("reference", "") if isinstance(ref, dict) else ""
-    return text[8:] if text.startswith("Patient/") else None
-
-
 class _Writer:
     """NDJSON files of one type, ``<Type>-<n>.ndjson``, a new one every ``FILE_LINES``."""
 
@@ -372,10 +364,6 @@ def _save_progress(job: BulkExportJob, counts: dict[str, int], current: str) -> 
         raise _Deleted
 
 
-# One encoder for every line (``json.dumps`` builds one per call); compact, UTF-8 as is.
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-
-
 def _write_all(job: BulkExportJob, folder: Path) -> tuple[list[dict], dict[str, int], int]:
     counts: dict[str, int] = {}
     files: list[dict[str, Any]] = []
@@ -386,17 +374,15 @@ def _write_all(job: BulkExportJob, folder: Path) -> tuple[list[dict], dict[str, 
         _save_progress(job, counts, resource_type)
         writer = _Writer(folder, resource_type)
         try:
-            for resource in server.iter_resources(
+            for line, patient in server.iter_ndjson(
                 kind,
                 job.clinic_id,
                 since=job.since,
                 until=job.transaction_time,
                 chunk_size=CHUNK_SIZE,
-                fast=True,
             ):
-                writer.write(_encode(resource) + "\n")
+                writer.write(line + "\n")
                 counts[resource_type] += 1
-                patient = _patient_of(resource)
                 if patient is not None:
                     patients.add(patient)
                 if counts[resource_type] % PROGRESS_EVERY == 0:

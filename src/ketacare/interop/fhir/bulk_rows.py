@@ -3,22 +3,20 @@
 The vital signs (four Observations per reading) and the in-session MOAA/S and CADSS ratings
 are nine in ten of a clinic's exported resources. For these, Bulk export reads plain value
 tuples (``values_list``: no model instance per row, no ``select_related`` object) and builds
-each resource here, each timestamp formatted once per row and the constant parts (codes,
-category, profiles) shared, instead of going through ``resources``' builders one ORM row at a
-time.
+each resource's JSON text here: each timestamp formatted once per row, the constant parts
+(codes, category, profiles, units) encoded once at import, instead of an ORM row, a builder's
+dict and a JSON encoding per resource.
 
 ``resources`` stays the reference: the read API and search serve its builders' output, and
 ``tests/interop/fhir/test_bulk_fast_path.py`` exports the demo clinic and checks every line
 of these types equals, resource by resource, what those builders make from the same rows
 (and is valid against the R4B models and the official FHIR R4 JSON Schema). A change to a
 builder there must be made here too; the test fails until it is.
-
-The dicts returned share their constant parts with each other: they are for serialising
-only, never to be changed.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,82 +27,103 @@ from ketacare.interop.fhir import resources as r
 Json = dict[str, Any]
 
 
+# One encoder for every line (``json.dumps`` builds one per call): compact, UTF-8 as is.
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def patient_of(resource: Json) -> str | None:
+    """The id of the patient a resource is about (None for Practitioner, Questionnaire...)."""
+    if resource["resourceType"] == "Patient":
+        return resource["id"]
+    ref = resource.get("subject") or resource.get("patient") or {}
+    text = ref.get("reference", "") if isinstance(ref, dict) else ""
+    return text[8:] if text.startswith("Patient/") else None
+
+
 @dataclass(frozen=True)
 class FastPath:
-    """``fields`` for ``values_list``; ``build`` turns one such row into the resources of
-    every source in the group, in the group's order."""
+    """``fields`` for ``values_list``; ``build`` turns one such row into the JSON text of
+    each source's resource in the group, in the group's order; ``patient``: the index of the
+    patient's id in the row."""
 
     fields: tuple[str, ...]
-    build: Callable[[tuple], Iterable[Json]]
+    build: Callable[[tuple], Iterable[str]]
+    patient: int
 
 
-_VITAL_CATEGORY = [r.concept(c.OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")]
-_EXAM_CATEGORY = [r.concept(c.OBSERVATION_CATEGORY, "exam", "Exam")]
+# The constant parts, encoded once. Only integers (primary keys, whole-number readings) and
+# datetime.isoformat() strings (digits, "-", ":", ".", "T", "+") are put between them: no
+# character that JSON would escape.
+_OBSERVATION_HEAD = '{"resourceType":"Observation","id":"'
+_VITAL_CATEGORY = encode([r.concept(c.OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")])
+_EXAM_CATEGORY = encode([r.concept(c.OBSERVATION_CATEGORY, "exam", "Exam")])
 
 
-def _code(loinc: str, display: str) -> Json:
-    return r.concept(c.LOINC, loinc, display)
+def _vital_head(prefix: str, loinc: str) -> tuple[str, str]:
+    """The text before the reading's pk and the text between its ``lastUpdated`` and the
+    subject, for one vital sign."""
+    profiles = encode(list(c.VITAL_PROFILES[loinc]))
+    return (
+        f"{_OBSERVATION_HEAD}{prefix}-",
+        f'","profile":{profiles}}},"status":"final","category":{_VITAL_CATEGORY},"code":',
+    )
 
 
+def _code(loinc: str, display: str) -> str:
+    return encode(r.concept(c.LOINC, loinc, display))
+
+
+def _quantity_tail(unit: str, code: str) -> str:
+    return f',"unit":{encode(unit)},"system":{encode(c.UCUM)},"code":{encode(code)}}}'
+
+
+_BP = _vital_head("bp", c.BP_PANEL)
 _BP_CODE = _code(c.BP_PANEL, "Blood pressure panel with all children optional")
-_SYSTOLIC_CODE = _code(c.BP_SYSTOLIC, "Systolic blood pressure")
-_DIASTOLIC_CODE = _code(c.BP_DIASTOLIC, "Diastolic blood pressure")
+_SYSTOLIC = '{"code":' + _code(c.BP_SYSTOLIC, "Systolic blood pressure") + ',"valueQuantity":'
+_DIASTOLIC = '{"code":' + _code(c.BP_DIASTOLIC, "Diastolic blood pressure") + ',"valueQuantity":'
+_MMHG = _quantity_tail("mmHg", "mm[Hg]")
+_HEART_RATE = _vital_head("heart-rate", c.HEART_RATE)
 _HEART_RATE_CODE = _code(c.HEART_RATE, "Heart rate")
+_BPM = _quantity_tail("beats/minute", "/min")
+_SPO2 = _vital_head("spo2", c.SPO2)
+_SPO2_CODE = encode(
+    {
+        "coding": [
+            r.coding(c.LOINC, c.SPO2, "Oxygen saturation in Arterial blood by Pulse oximetry"),
+            r.coding(c.LOINC, c.SPO2_ARTERIAL, "Oxygen saturation in Arterial blood"),
+        ]
+    }
+)
+_PERCENT = _quantity_tail("%", "%")
+_RESP_RATE = _vital_head("resp-rate", c.RESPIRATORY_RATE)
 _RESP_RATE_CODE = _code(c.RESPIRATORY_RATE, "Respiratory rate")
-_SPO2_CODE = {
-    "coding": [
-        r.coding(c.LOINC, c.SPO2, "Oxygen saturation in Arterial blood by Pulse oximetry"),
-        r.coding(c.LOINC, c.SPO2_ARTERIAL, "Oxygen saturation in Arterial blood"),
-    ]
-}
-_PROFILES = {loinc: list(c.VITAL_PROFILES[loinc]) for loinc in c.VITAL_PROFILES}
+_BREATHS = _quantity_tail("breaths/minute", "/min")
 
 
-def _vitals_rows(row: tuple) -> tuple[Json, Json, Json, Json]:
-    """One reading: blood pressure, heart rate, SpO2, respiratory rate (``server``'s order)."""
+def _vitals_rows(row: tuple) -> tuple[str, str, str, str]:
+    """One reading: blood pressure, heart rate, SpO2, respiratory rate (``server``'s order);
+    as ``resources.blood_pressure`` and its siblings build them."""
     pk, taken_at, created_at, systolic, diastolic, heart_rate, spo2, resp_rate, session, patient = (
         row
     )
-    effective = taken_at.isoformat()
     issued = created_at.isoformat()
-    subject = {"reference": f"Patient/{patient}"}
-    encounter = {"reference": f"Encounter/{session}"}
-
-    def observation(oid: str, loinc: str, code: Json) -> Json:
-        return {
-            "resourceType": "Observation",
-            "id": oid,
-            "meta": {"lastUpdated": issued, "profile": _PROFILES[loinc]},
-            "status": "final",
-            "category": _VITAL_CATEGORY,
-            "code": code,
-            "subject": subject,
-            "effectiveDateTime": effective,
-            "issued": issued,
-            "encounter": encounter,
-        }
-
-    bp = observation(f"bp-{pk}", c.BP_PANEL, _BP_CODE)
-    bp["component"] = [
-        {"code": _SYSTOLIC_CODE, "valueQuantity": _mmhg(systolic)},
-        {"code": _DIASTOLIC_CODE, "valueQuantity": _mmhg(diastolic)},
-    ]
-    hr = observation(f"heart-rate-{pk}", c.HEART_RATE, _HEART_RATE_CODE)
-    hr["valueQuantity"] = _quantity(heart_rate, "beats/minute", "/min")
-    ox = observation(f"spo2-{pk}", c.SPO2, _SPO2_CODE)
-    ox["valueQuantity"] = _quantity(spo2, "%", "%")
-    rr = observation(f"resp-rate-{pk}", c.RESPIRATORY_RATE, _RESP_RATE_CODE)
-    rr["valueQuantity"] = _quantity(resp_rate, "breaths/minute", "/min")
-    return bp, hr, ox, rr
-
-
-def _quantity(value: int, unit: str, code: str) -> Json:
-    # The vital signs are whole numbers (PositiveSmallIntegerField): no Decimal to convert.
-    return {"value": value, "unit": unit, "system": c.UCUM, "code": code}
-
-
-def _mmhg(value: int) -> Json:
-    return {"value": value, "unit": "mmHg", "system": c.UCUM, "code": "mm[Hg]"}
+    meta = f'{pk:d}","meta":{{"lastUpdated":"{issued}'
+    common = (
+        f',"subject":{{"reference":"Patient/{patient:d}"}},"effectiveDateTime":'
+        f'"{taken_at.isoformat()}","issued":"{issued}",'
+        f'"encounter":{{"reference":"Encounter/{session:d}"}}'
+    )
+    return (
+        f"{_BP[0]}{meta}{_BP[1]}{_BP_CODE}{common},"
+        f'"component":[{_SYSTOLIC}{{"value":{systolic:d}{_MMHG}}},'
+        f'{_DIASTOLIC}{{"value":{diastolic:d}{_MMHG}}}]}}',
+        f"{_HEART_RATE[0]}{meta}{_HEART_RATE[1]}{_HEART_RATE_CODE}{common},"
+        f'"valueQuantity":{{"value":{heart_rate:d}{_BPM}}}',
+        f"{_SPO2[0]}{meta}{_SPO2[1]}{_SPO2_CODE}{common},"
+        f'"valueQuantity":{{"value":{spo2:d}{_PERCENT}}}',
+        f"{_RESP_RATE[0]}{meta}{_RESP_RATE[1]}{_RESP_RATE_CODE}{common},"
+        f'"valueQuantity":{{"value":{resp_rate:d}{_BREATHS}}}',
+    )
 
 
 VITALS = FastPath(
@@ -121,44 +140,39 @@ VITALS = FastPath(
         "session__patient_id",
     ),
     build=_vitals_rows,
+    patient=9,
 )
 
-_SCALE_CODES: dict[str, Json] = {}
+_SCALE_HEAD = f',"status":"final","category":{_EXAM_CATEGORY},"code":'  # after the meta
+_SCORE = _quantity_tail("{score}", "{score}")
+_SCALE_CODES: dict[str, str] = {}
 
 
-def _scale_code(scale: str) -> Json:
+def _scale_code(scale: str) -> str:
     code = _SCALE_CODES.get(scale)
     if code is None:
         name = {"moaas": "MOAA/S", "cadss": "CADSS"}.get(scale, scale)
-        code = r.local(
-            c.SESSION_SCALE_CODES.get(scale, f"{scale}-total"),
-            f"{name} {'score' if scale == 'moaas' else 'total'}",
+        code = encode(
+            r.local(
+                c.SESSION_SCALE_CODES.get(scale, f"{scale}-total"),
+                f"{name} {'score' if scale == 'moaas' else 'total'}",
+            )
         )
         _SCALE_CODES[scale] = code
     return code
 
 
-def _session_scale_rows(row: tuple) -> tuple[Json]:
+def _session_scale_rows(row: tuple) -> tuple[str]:
+    """One MOAA/S or CADSS rating, as ``resources.session_scale`` builds it."""
     pk, created_at, observed_at, scale, total, session, patient = row
+    issued = created_at.isoformat()
     return (
-        {
-            "resourceType": "Observation",
-            "id": f"session-scale-{pk}",
-            "meta": {"lastUpdated": created_at.isoformat()},
-            "status": "final",
-            "category": _EXAM_CATEGORY,
-            "code": _scale_code(scale),
-            "subject": {"reference": f"Patient/{patient}"},
-            "effectiveDateTime": observed_at.isoformat(),
-            "issued": created_at.isoformat(),
-            "encounter": {"reference": f"Encounter/{session}"},
-            "valueQuantity": {
-                "value": total,
-                "unit": "{score}",
-                "system": c.UCUM,
-                "code": "{score}",
-            },
-        },
+        f'{_OBSERVATION_HEAD}session-scale-{pk:d}","meta":{{"lastUpdated":"{issued}"}}'
+        f"{_SCALE_HEAD}{_scale_code(scale)},"
+        f'"subject":{{"reference":"Patient/{patient:d}"}},'
+        f'"effectiveDateTime":"{observed_at.isoformat()}","issued":"{issued}",'
+        f'"encounter":{{"reference":"Encounter/{session:d}"}},'
+        f'"valueQuantity":{{"value":{total:d}{_SCORE}}}',
     )
 
 
@@ -173,6 +187,7 @@ SESSION_SCALES = FastPath(
         "session__patient_id",
     ),
     build=_session_scale_rows,
+    patient=6,
 )
 
 # (FHIR type, the group's key: ``Source.shared`` or the source's name) -> its fast path.

@@ -35,7 +35,7 @@ from ketacare.consent.models import ConsentSignature
 from ketacare.interop.fhir import codes as c
 from ketacare.interop.fhir import resources as r
 from ketacare.interop.fhir.access import CLINICAL_READ, FhirPrincipal, require_scope
-from ketacare.interop.fhir.bulk_rows import FAST_PATHS
+from ketacare.interop.fhir.bulk_rows import FAST_PATHS, encode, patient_of
 from ketacare.interop.fhir.errors import FhirError, not_found
 from ketacare.interop.fhir.search import (
     DateRange,
@@ -1155,25 +1155,15 @@ def _questionnaire_search(params: list[tuple[str, str]], count: int, offset: int
 # --- everything of one type, for Bulk export ---------------------------------------------------
 
 
-def iter_resources(
+def _bulk_groups(
     kind: ResourceKind,
     clinic_id: int,
-    *,
-    since: Any = None,
-    until: Any = None,
-    patient_ids: list[int] | None = None,
-    chunk_size: int = 2000,
-    fast: bool = False,
-) -> Iterator[Json]:
-    """Every resource of ``kind`` in a clinic (``updated`` after ``since``, up to ``until``),
-    streamed in chunks: never the whole table in memory. ``fast``: the groups that have one
-    are built by their ``bulk_rows`` fast path from value rows (the same JSON, checked by
-    tests against the builders here); the others, and everything without ``fast``, by the
-    builders the read API uses."""
-    if kind is QUESTIONNAIRE:
-        if since is None:
-            yield from questionnaires()
-        return
+    since: Any,
+    until: Any,
+    patient_ids: list[int] | None,
+) -> Iterator[tuple[list[Source], QuerySet]]:
+    """Each group of ``kind``'s sources (those sharing rows together) and its clinic's rows
+    (``updated`` after ``since``, up to ``until``), in primary-key order."""
     groups: list[list[Source]] = []
     for source in kind.sources:
         if groups and source.shared and groups[-1][0].shared == source.shared:
@@ -1193,13 +1183,57 @@ def iter_resources(
             if path is None:
                 continue
             qs = qs.filter(**{f"{path}__in": patient_ids})
-        qs = qs.order_by("pk")
-        fast_path = FAST_PATHS.get((kind.name, source.shared or source.name)) if fast else None
-        if fast_path is not None:
-            for values in qs.values_list(*fast_path.fields).iterator(chunk_size=chunk_size):
-                yield from fast_path.build(values)
-            continue
+        yield group, qs.order_by("pk")
+
+
+def iter_resources(
+    kind: ResourceKind,
+    clinic_id: int,
+    *,
+    since: Any = None,
+    until: Any = None,
+    patient_ids: list[int] | None = None,
+    chunk_size: int = 2000,
+) -> Iterator[Json]:
+    """Every resource of ``kind`` in a clinic (``updated`` after ``since``, up to ``until``),
+    built by the read API's builders, streamed in chunks: never the whole table in memory.
+    Bulk export's reference (``iter_ndjson``)."""
+    if kind is QUESTIONNAIRE:
+        if since is None:
+            yield from questionnaires()
+        return
+    for group, qs in _bulk_groups(kind, clinic_id, since, until, patient_ids):
         # iterator(chunk_size): rows (and any prefetch) in bounded chunks, never the table.
         for row in qs.iterator(chunk_size=chunk_size):
             for member in group:
                 yield member.build(row)
+
+
+def iter_ndjson(
+    kind: ResourceKind,
+    clinic_id: int,
+    *,
+    since: Any = None,
+    until: Any = None,
+    chunk_size: int = 2000,
+) -> Iterator[tuple[str, str | None]]:
+    """Bulk export's lines: what ``iter_resources`` yields, in the same order, as compact
+    JSON text, each with the id of the patient it is about (or None). Groups with a
+    ``bulk_rows`` fast path are built from value rows by it; the others are encoded from the
+    builders' dicts."""
+    if kind is QUESTIONNAIRE:
+        for resource in iter_resources(kind, clinic_id, since=since, until=until):
+            yield encode(resource), None
+        return
+    for group, qs in _bulk_groups(kind, clinic_id, since, until, None):
+        fast = FAST_PATHS.get((kind.name, group[0].shared or group[0].name))
+        if fast is not None:
+            for values in qs.values_list(*fast.fields).iterator(chunk_size=chunk_size):
+                patient = str(values[fast.patient])
+                for line in fast.build(values):
+                    yield line, patient
+            continue
+        for row in qs.iterator(chunk_size=chunk_size):
+            for member in group:
+                resource = member.build(row)
+                yield encode(resource), patient_of(resource)
