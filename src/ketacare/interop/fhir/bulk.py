@@ -61,6 +61,7 @@ SUPPORTED_PARAMS = frozenset({"_outputFormat", "_since", "_type"})
 # Operational bounds (not clinical numbers).
 CHUNK_SIZE = 2000  # rows fetched per database round trip while streaming
 FILE_LINES = 100_000  # resources per NDJSON file; a type with more gets several files
+WRITE_LINES = 500  # lines joined into one write to a file
 PROGRESS_EVERY = 5000  # resources between progress saves (and checks for a deletion)
 RETRY_AFTER_SECONDS = 5
 # A running job with no progress saved for this long lost its worker (a crash, a restart):
@@ -338,6 +339,7 @@ class _Writer:
         self.folder, self.type = folder, resource_type
         self.files: list[dict[str, Any]] = []
         self._out = None
+        self._pending: list[str] = []  # lines of the open file not written yet
 
     def write(self, line: str) -> None:
         """One resource, one line (``line`` ends with its newline)."""
@@ -347,11 +349,19 @@ class _Writer:
             fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             self._out = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
             self.files.append({"type": self.type, "name": name, "count": 0})
-        self._out.write(line)
+        self._pending.append(line)
         self.files[-1]["count"] += 1
+        if len(self._pending) >= WRITE_LINES:
+            self._flush()
+
+    def _flush(self) -> None:
+        # One write (and one UTF-8 encoding) per batch of lines, not per line.
+        self._out.write("".join(self._pending))
+        self._pending.clear()
 
     def close(self) -> None:
         if self._out is not None:
+            self._flush()
             self._out.close()
             self._out = None
 
