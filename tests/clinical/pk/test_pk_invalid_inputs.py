@@ -110,6 +110,15 @@ def test_implausible_patients_are_refused():
     assert code_of(lambda: PkPatient(D(70), 45, Sex.MALE, japanese=True)) == "invalid_covariates"
 
 
+@pytest.mark.parametrize(("age_years", "accepted"), [(121, True), (122, True), (123, False)])
+def test_a_pk_patient_may_be_as_old_as_the_oldest_verified_human(age_years, accepted):
+    # plausibility.MAX_PLAUSIBLE_AGE_YEARS, 122 (Calment); the old uncited bound was 120.
+    if accepted:
+        assert PkPatient(D(70), age_years, Sex.FEMALE).age_years == age_years
+    else:
+        assert code_of(lambda: PkPatient(D(70), age_years, Sex.FEMALE)) == "invalid_age"
+
+
 def test_bad_dose_limits_are_refused():
     def call():
         return individualize_dose("kamp_2020", ADULT, Route.IV, "auc", D(50), D(10))

@@ -33,6 +33,7 @@ from ketacare.clinical.errors import InvalidClinicalInput, require
 from ketacare.clinical.pk.engine import Input, evaluate, summarize_population
 from ketacare.clinical.pk.models import MODELS, Covariates, PkModel, Route
 from ketacare.clinical.pk.references import ELEKT_D_2023, KAMP_2020
+from ketacare.clinical.plausibility import require_plausible_age_years
 from ketacare.clinical.sources import Source, cited
 
 # Engineering limits (not clinical numbers): keep an API answer fast and bounded in memory.
@@ -80,12 +81,8 @@ class PkPatient:
             "Weight must be a Decimal between 2 and 350 kg.",
             field="weight_kg",
         )
-        require(
-            isinstance(self.age_years, int) and 0 <= self.age_years <= 120,
-            "invalid_age",
-            "Age must be a whole number of years between 0 and 120.",
-            field="age_years",
-        )
+        # The cited bound on a human age (the oldest verified life), not an uncited 120.
+        require_plausible_age_years(self.age_years, field="age_years", code="invalid_age")
         require(
             not self.japanese or self.asian,
             "invalid_covariates",
