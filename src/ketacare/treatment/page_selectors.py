@@ -219,6 +219,7 @@ class BoardRow:
     assessments_due: list[Any] = field(default_factory=list)
     rems_pending: PendingRemsForm | None = None
     problem: str = ""
+    text: Any = None  # the row's link and labels as shown (treatment.presenters.BoardRowText)
 
     @property
     def changes_key(self) -> str:

@@ -48,6 +48,7 @@ from ketacare.treatment.forms import (
     VitalsForm,
     on_clinic_day,
 )
+from ketacare.treatment.presenters import present_board
 from ketacare.treatment.printing import may_print_controlled_records, pdf_links, render_pdf
 from ketacare.web.pages import apply_clinical_error, requires, staff_page
 from ketacare.web.presenters import readable_text, state_label
@@ -69,7 +70,7 @@ def board(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     large = request.GET.get("display") == "large"
     context = {
-        "board": pages.clinic_day_board(request.user, now),
+        "board": present_board(pages.clinic_day_board(request.user, now)),
         "now": now,
         "large": large,
         "board_url": reverse("treatment:board") + ("?display=large" if large else ""),
