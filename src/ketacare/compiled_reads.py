@@ -66,6 +66,14 @@ class _Compiled:
     for_update: bool
 
 
+def slot(model: type[Model], name: str, path: str | None = None) -> Slot:
+    """The ``Slot`` named ``name`` for ``model``'s field ``path`` (default: ``name``); a
+    foreign key's slot takes the related row's id: ``filter(patient_id=slot(Weight,
+    "patient"))``."""
+    field = model._meta.get_field(path or name)
+    return Slot(name, field.target_field if field.is_relation else field)
+
+
 class CompiledRead:
     """One read, compiled on first use on each connection, then executed with new values."""
 

@@ -27,6 +27,7 @@ from ketacare.audit.services import record_read
 from ketacare.clinical.consent import ConsentStatus, consent_gate, has_valid_consent
 from ketacare.clinical.eligibility.routes import Route
 from ketacare.clinical.gates import GateDecision
+from ketacare.compiled_reads import CompiledRead, slot
 from ketacare.consent.mappers import signature_to_core, versions_by_route
 from ketacare.consent.models import ConsentDocument, ConsentDocumentVersion, ConsentSignature
 from ketacare.patients.models import Patient
@@ -44,6 +45,25 @@ def _patient_signatures(patient: Patient):
         .select_related("version__document", "witness", "withdrawn_by")
         .order_by("-signed_at", "-id")
     )
+
+
+# The chart's consent reads, compiled to SQL once per connection (compiled_reads.py): the
+# querysets above with the patient and clinic as parameters.
+_SIGNATURES = CompiledRead(
+    lambda: (
+        ConsentSignature.objects.filter(
+            patient_id=slot(ConsentSignature, "patient"),
+            clinic_id=slot(ConsentSignature, "clinic"),
+        )
+        .select_related("version__document", "witness", "withdrawn_by")
+        .order_by("-signed_at", "-id")
+    )
+)
+_VERSIONS = CompiledRead(
+    lambda: ConsentDocumentVersion.objects.filter(
+        clinic_id=slot(ConsentDocumentVersion, "clinic")
+    ).select_related("document")
+)
 
 
 def _core_inputs(patient: Patient):
@@ -150,13 +170,13 @@ def _consent_rows(
 ) -> tuple[list[ConsentSignature], list[str], list[ConsentDocumentVersion]]:
     """The rows ``patient_consents`` decides from, read once per chart (its header and its
     consent panel ask at slightly different instants; read_scope.py)."""
-    signatures = list(_patient_signatures(patient))
+    signatures = _SIGNATURES.rows(patient=patient.pk, clinic=patient.clinic_id)
     routes = list(
         ConsentDocument.objects.filter(clinic_id=patient.clinic_id)
         .order_by("route")
         .values_list("route", flat=True)
     )
-    return signatures, routes, list(_clinic_versions(patient.clinic_id))
+    return signatures, routes, _VERSIONS.rows(clinic=patient.clinic_id)
 
 
 def access_consent(actor: User, consent_id: int, *, purpose: str = "consent") -> ConsentSignature:

@@ -87,6 +87,7 @@ from ketacare.clinical.recommendations import (
     TreatmentOption,
 )
 from ketacare.clinical.recommendations.inputs import UNCONFIRMABLE_FACTS
+from ketacare.compiled_reads import CompiledRead, slot
 from ketacare.evaluation.selectors import latest_evaluation
 from ketacare.interop.models import (
     PriorTreatmentReport,
@@ -387,8 +388,27 @@ def ketacare_courses(
     return tuple(history)
 
 
+# The recommendation's reads of the patient's reports and the clinic's settings, compiled to
+# SQL once per connection (compiled_reads.py).
+_REPORTED_COURSES = CompiledRead(
+    lambda: PriorTreatmentReport.objects.filter(
+        patient_id=slot(PriorTreatmentReport, "patient")
+    ).order_by("created_at", "id")
+)
+_LATEST_PREFERENCE = CompiledRead(
+    lambda: TreatmentPreference.objects.filter(
+        patient_id=slot(TreatmentPreference, "patient")
+    ).order_by("-stated_at", "-id")[:1]
+)
+_RECOMMENDATION_SETTINGS = CompiledRead(
+    lambda: RecommendationSettings.objects.filter(
+        clinic_id=slot(RecommendationSettings, "clinic")
+    ).order_by("pk")[:1]
+)
+
+
 def reported_courses(patient: Patient) -> tuple[PriorTreatment, ...]:
-    rows = PriorTreatmentReport.objects.filter(patient=patient).order_by("created_at", "id")
+    rows = _REPORTED_COURSES.rows(patient=patient.pk)
     return tuple(prior_treatment_of(r) for r in rows)
 
 
@@ -417,7 +437,7 @@ def preferences_of(row: TreatmentPreference | None) -> Preferences:
 
 
 def latest_preference(patient: Patient) -> TreatmentPreference | None:
-    return TreatmentPreference.objects.filter(patient=patient).order_by("-stated_at", "-id").first()
+    return _LATEST_PREFERENCE.first(patient=patient.pk)
 
 
 def clinic_capabilities(patient: Patient) -> ClinicCapabilities:
@@ -429,7 +449,7 @@ def clinic_capabilities(patient: Patient) -> ClinicCapabilities:
     )
     if not routes and not ProtocolVersion.objects.filter(clinic_id=clinic.pk).exists():
         routes = set(_STANDARD_ROUTES)  # the library is added on the clinic's first use
-    setting = RecommendationSettings.objects.filter(clinic_id=clinic.pk).first()
+    setting = _RECOMMENDATION_SETTINGS.first(clinic=clinic.pk)
     return ClinicCapabilities(
         offers_iv_ketamine=(_RACEMIC, "iv") in routes,
         offers_im_ketamine=(_RACEMIC, "im") in routes,

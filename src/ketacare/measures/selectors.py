@@ -53,6 +53,7 @@ from ketacare.clinical.outcomes.definitions import DEPRESSION_INSTRUMENTS
 from ketacare.clinical.outcomes.maintenance import OUTCOMES_ESKETAMINE_INDUCTION_LAST_WEEK
 from ketacare.clinical.outcomes.status import remission_source
 from ketacare.clinical.scales import get_instrument
+from ketacare.compiled_reads import CompiledRead, slot
 from ketacare.measures import schedule as sched
 from ketacare.measures.mappers import outcome_instrument, to_observations
 from ketacare.measures.models import AlertStatus, Assessment, AssessmentSchedule, SafetyAlert
@@ -82,9 +83,23 @@ def _patient(actor: User, patient_id: int, purpose: str) -> Patient:
     return patient
 
 
+# The chart's reads of a patient's measures, compiled to SQL once per connection
+# (compiled_reads.py).
+_EVERY_ASSESSMENT = CompiledRead(
+    lambda: Assessment.objects.filter(patient_id=slot(Assessment, "patient")).order_by(
+        "taken_at", "id"
+    )
+)
+_PATIENT_ALERTS = CompiledRead(
+    lambda: SafetyAlert.objects.filter(patient_id=slot(SafetyAlert, "patient")).order_by(
+        "-created_at", "-id"
+    )
+)
+
+
 @shared_read
 def _every_assessment(patient: Patient) -> list[Assessment]:
-    return list(Assessment.objects.filter(patient=patient).order_by("taken_at", "id"))
+    return _EVERY_ASSESSMENT.rows(patient=patient.pk)
 
 
 def patient_assessments(patient: Patient, *, as_of: datetime | None = None) -> list[Assessment]:
@@ -178,7 +193,7 @@ def list_open_alerts(actor: User) -> list[SafetyAlert]:
 def list_patient_alerts(patient: Patient) -> list[SafetyAlert]:
     """Every safety alert of the patient, newest first (no permission check or audit; read
     once per chart page for its header and its measures panel, read_scope.py)."""
-    return list(SafetyAlert.objects.filter(patient=patient).order_by("-created_at", "-id"))
+    return _PATIENT_ALERTS.rows(patient=patient.pk)
 
 
 def access_alert(actor: User, alert_id: int) -> SafetyAlert:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from ketacare.accounts.permissions import Permission, has_permission
-from ketacare.patients.models import Diagnosis
-from ketacare.patients.selectors import current_medications, current_trials, recent_weights
+from ketacare.patients.selectors import (
+    current_diagnoses,
+    current_medications,
+    current_trials,
+    recent_weights,
+)
 from ketacare.web.chart import ChartPanel
 
 # The chart shows this panel only to a user holding it (web.views.patient_chart).
@@ -10,7 +14,6 @@ PANEL_PERMISSION = Permission.VIEW_PATIENT
 
 
 def chart_panels(request, patient) -> list[ChartPanel]:
-    current = {"superseded_by__isnull": True, "patient": patient}
     if not has_permission(request.user, Permission.VIEW_CLINICAL_HISTORY):
         return [  # demographics only (front desk, clinic admin)
             ChartPanel(
@@ -33,7 +36,7 @@ def chart_panels(request, patient) -> list[ChartPanel]:
             context={
                 "history": True,
                 "weights": recent_weights(patient),
-                "diagnoses": list(Diagnosis.objects.filter(**current).order_by("-id")),
+                "diagnoses": current_diagnoses(patient),
                 "medications": current_medications(patient),
                 "trials": current_trials(patient),
                 "can_edit": has_permission(request.user, Permission.EDIT_DEMOGRAPHICS),

@@ -10,8 +10,14 @@ from ketacare.access import NotFound
 from ketacare.accounts.models import Role, User
 from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.services import record_read
-from ketacare.compiled_reads import CompiledRead, Slot
-from ketacare.patients.models import Medication, MedicationTrial, Patient, WeightMeasurement
+from ketacare.compiled_reads import CompiledRead, Slot, slot
+from ketacare.patients.models import (
+    Diagnosis,
+    Medication,
+    MedicationTrial,
+    Patient,
+    WeightMeasurement,
+)
 from ketacare.read_scope import shared_read
 
 # Every chart, page and API read of a patient starts here: compiled to SQL once per
@@ -76,15 +82,33 @@ def list_patients(
 
 RECENT_WEIGHTS = 5  # how many the chart's summary lists
 
+# The chart's history reads, compiled to SQL once per connection (compiled_reads.py).
+_RECENT_WEIGHTS = CompiledRead(
+    lambda: WeightMeasurement.objects.filter(
+        patient_id=slot(WeightMeasurement, "patient"), superseded_by__isnull=True
+    ).order_by("-measured_at", "-id")[:RECENT_WEIGHTS]
+)
+_CURRENT_MEDICATIONS = CompiledRead(
+    lambda: Medication.objects.filter(
+        patient_id=slot(Medication, "patient"), superseded_by__isnull=True
+    ).order_by("name")
+)
+_CURRENT_TRIALS = CompiledRead(
+    lambda: MedicationTrial.objects.filter(
+        patient_id=slot(MedicationTrial, "patient"), superseded_by__isnull=True
+    ).order_by("id")
+)
+_CURRENT_DIAGNOSES = CompiledRead(
+    lambda: Diagnosis.objects.filter(
+        patient_id=slot(Diagnosis, "patient"), superseded_by__isnull=True
+    ).order_by("-id")
+)
+
 
 @shared_read
 def recent_weights(patient: Patient) -> list[WeightMeasurement]:
     """The patient's current (not superseded) weights, newest first, up to RECENT_WEIGHTS."""
-    return list(
-        WeightMeasurement.objects.filter(patient=patient, superseded_by__isnull=True).order_by(
-            "-measured_at", "-id"
-        )[:RECENT_WEIGHTS]
-    )
+    return _RECENT_WEIGHTS.rows(patient=patient.pk)
 
 
 def latest_weight(patient: Patient) -> WeightMeasurement | None:
@@ -95,14 +119,15 @@ def latest_weight(patient: Patient) -> WeightMeasurement | None:
 @shared_read
 def current_medications(patient: Patient) -> list[Medication]:
     """Current (not superseded) medication records, stopped ones included, by name."""
-    return list(
-        Medication.objects.filter(patient=patient, superseded_by__isnull=True).order_by("name")
-    )
+    return _CURRENT_MEDICATIONS.rows(patient=patient.pk)
 
 
 @shared_read
 def current_trials(patient: Patient) -> list[MedicationTrial]:
     """Current (not superseded) antidepressant trials, in the order they were recorded."""
-    return list(
-        MedicationTrial.objects.filter(patient=patient, superseded_by__isnull=True).order_by("id")
-    )
+    return _CURRENT_TRIALS.rows(patient=patient.pk)
+
+
+def current_diagnoses(patient: Patient) -> list[Diagnosis]:
+    """Current (not superseded) diagnoses, newest first."""
+    return _CURRENT_DIAGNOSES.rows(patient=patient.pk)

@@ -10,7 +10,7 @@ from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.clinical.dosing.protocols import Protocol
 from ketacare.clinical.errors import InvalidClinicalInput
 from ketacare.clinical.outcomes import OutcomePolicy
-from ketacare.compiled_reads import CompiledRead, Slot
+from ketacare.compiled_reads import CompiledRead, Slot, slot
 from ketacare.protocols.mappers import outcome_policy_from, protocol_for_clinic
 from ketacare.protocols.models import ClinicPolicyVersion, ProtocolVersion
 from ketacare.protocols.services import ensure_standard_protocols
@@ -53,11 +53,18 @@ def get_clinic_policy_values(clinic_id: int) -> dict[str, Any] | None:
     return None if row is None else row.values
 
 
+_ACTIVE_POLICY_ROW = CompiledRead(
+    lambda: ClinicPolicyVersion.objects.filter(
+        clinic_id=slot(ClinicPolicyVersion, "clinic"), active=True
+    ).order_by("pk")[:1]
+)
+
+
 @shared_read
 def get_active_clinic_policy(clinic_id: int) -> ClinicPolicyVersion | None:
     """The clinic's active policy row (None until an admin saves one): the outcome and
     maintenance settings are read from it with ``protocols.mappers.outcome_policy_from``."""
-    return ClinicPolicyVersion.objects.filter(clinic_id=clinic_id, active=True).first()
+    return _ACTIVE_POLICY_ROW.first(clinic=clinic_id)
 
 
 def get_outcome_policy(clinic_id: int) -> OutcomePolicy:

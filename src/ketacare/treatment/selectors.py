@@ -22,7 +22,7 @@ from ketacare.accounts.permissions import Permission, has_permission, require_pe
 from ketacare.audit.services import record_read
 from ketacare.clinical.outcomes.definitions import DoseEvent
 from ketacare.clinical.session.rems import rems_form_due_at, rems_form_overdue
-from ketacare.compiled_reads import CompiledRead, Slot
+from ketacare.compiled_reads import CompiledRead, Slot, slot
 from ketacare.patients.models import Patient
 from ketacare.read_scope import shared_read
 from ketacare.treatment.models import (
@@ -59,12 +59,19 @@ def dose_given(session: TreatmentSession) -> DoseAdministration | None:
     return getattr(session, "dose", None)  # a missing one-to-one raises an AttributeError
 
 
+_DOSES_OF_PATIENT = CompiledRead(
+    lambda: DoseAdministration.objects.filter(
+        session__patient_id=slot(TreatmentSession, "patient")
+    ).order_by("started_at", "id")
+)
+
+
 @shared_read
 def list_dose_events(patient: Patient) -> list[DoseEvent]:
     """Every dose the patient was given, oldest first, as the outcomes engine's ``DoseEvent``.
     No permission check or audit: call it from a service or selector that accessed the
     patient."""
-    rows = DoseAdministration.objects.filter(session__patient=patient).order_by("started_at", "id")
+    rows = _DOSES_OF_PATIENT.rows(patient=patient.pk)
     return [DoseEvent(given_at=row.started_at, dose_id=str(row.pk)) for row in rows]
 
 
