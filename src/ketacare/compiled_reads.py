@@ -19,12 +19,15 @@ cursor, so query capture, execute wrappers and the test suite's query-count pins
 A locking read (``select_for_update``) outside a transaction is refused on every engine, as
 Django refuses it where the engine has row locks. Only simple querysets belong here: models
 with select_related/only, filters and a slice; not prefetches, annotations or
-``_known_related_objects``.
+``_known_related_objects``. A prefetch is a second ``CompiledRead`` of the children (filtered
+by what selects the parents, e.g. the patient) handed to ``attach_children``, which sets on
+the parents what ``prefetch_related`` would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,3 +158,35 @@ class CompiledRead:
     def first(self, **values: Any) -> Model | None:
         found = self.rows(**values)
         return found[0] if found else None
+
+
+def attach_children(
+    parents: Iterable[Model],
+    name: str,
+    children: Iterable[Model],
+    queryset: QuerySet | None = None,
+) -> None:
+    """What ``prefetch_related(Prefetch(name, queryset))`` sets for a reverse foreign key
+    ``name`` (e.g. a course's ``sessions``): each parent's ``parent.<name>.all()`` answers
+    its children, in ``children``'s order, without a query, and each child's foreign key to
+    its parent is that parent row. ``children`` must be every child of these parents, read as
+    ``queryset`` (the Prefetch's; None: the plain manager's) would read them."""
+    parents = list(parents)
+    if not parents:
+        return
+    relation = type(parents[0])._meta.get_field(name)
+    field = relation.field  # the child's foreign key
+    by_parent: dict[Any, list[Model]] = defaultdict(list)
+    for child in children:
+        by_parent[getattr(child, field.attname)].append(child)
+    for parent in parents:
+        rows = by_parent.get(parent.pk, [])
+        for child in rows:
+            field.set_cached_value(child, parent)
+        manager = getattr(parent, name)
+        cached = (
+            manager._apply_rel_filters(queryset) if queryset is not None else manager.get_queryset()
+        )
+        cached._result_cache = rows
+        cached._prefetch_done = True
+        parent.__dict__.setdefault("_prefetched_objects_cache", {})[relation.cache_name] = cached

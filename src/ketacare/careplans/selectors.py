@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from ketacare.access import NotFound
@@ -24,19 +23,37 @@ from ketacare.careplans.models import (
 )
 from ketacare.clinical.careplan import IntegrationCheck, check_integration_sessions
 from ketacare.clinical.careplan import integration_gaps as _integration_gaps
+from ketacare.compiled_reads import CompiledRead, attach_children, slot
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_own_patient
 
 
-def _current_plan(patient_id: int) -> CarePlan | None:
-    return (
-        CarePlan.objects.filter(patient_id=patient_id, status=PlanStatus.ACTIVE)
+def _components():
+    return PlanComponent.objects.select_related("owner")
+
+
+# The current plan and its components (as ``Prefetch("components", _components())`` reads
+# them), compiled to SQL once per connection (compiled_reads.py).
+_CURRENT_PLAN = CompiledRead(
+    lambda: (
+        CarePlan.objects.filter(patient_id=slot(CarePlan, "patient"), status=PlanStatus.ACTIVE)
         .select_related("patient", "supersedes")
-        .prefetch_related(
-            Prefetch("components", queryset=PlanComponent.objects.select_related("owner"))
-        )
-        .first()
+        .order_by("pk")[:1]
     )
+)
+_PLAN_COMPONENTS = CompiledRead(lambda: _components().filter(plan_id=slot(PlanComponent, "plan")))
+_INTEGRATION_POLICY = CompiledRead(
+    lambda: CarePlanPolicy.objects.filter(clinic_id=slot(CarePlanPolicy, "clinic")).order_by("pk")[
+        :1
+    ]
+)
+
+
+def _current_plan(patient_id: int) -> CarePlan | None:
+    plan = _CURRENT_PLAN.first(patient=patient_id)
+    if plan is not None:
+        attach_children([plan], "components", _PLAN_COMPONENTS.rows(plan=plan.pk), _components())
+    return plan
 
 
 def access_plan(actor: User, patient_id: int) -> CarePlan:
@@ -91,7 +108,7 @@ def access_own_plan(actor: User) -> tuple[Patient, CarePlan | None]:
 def get_integration_window_days(clinic_id: int) -> int | None:
     """The clinic's chosen N for "integration session within N days after each dose", or
     ``None`` when the clinic has not switched the rule on (the default: no cited N exists)."""
-    policy = CarePlanPolicy.objects.filter(clinic_id=clinic_id).first()
+    policy = _INTEGRATION_POLICY.first(clinic=clinic_id)
     return policy.integration_window_days if policy else None
 
 

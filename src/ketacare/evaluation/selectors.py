@@ -29,6 +29,7 @@ from ketacare.accounts.permissions import Permission, require_permission
 from ketacare.audit.services import record_read
 from ketacare.clinical.eligibility import EligibilityVerdict, EvaluationInput, evaluate_eligibility
 from ketacare.clinical.errors import require
+from ketacare.compiled_reads import CompiledRead, attach_children, slot
 from ketacare.evaluation.mappers import (
     ScreeningAnswers,
     build_evaluation_input,
@@ -87,17 +88,34 @@ _ACKNOWLEDGMENTS = Prefetch(
 )
 
 
+# ``latest_evaluation``'s two reads (the evaluation, then its acknowledgments as
+# ``_ACKNOWLEDGMENTS`` prefetches them), compiled to SQL once per connection
+# (compiled_reads.py).
+_LATEST_EVALUATION = CompiledRead(
+    lambda: (
+        Evaluation.objects.filter(
+            patient_id=slot(Evaluation, "patient"), clinic_id=slot(Evaluation, "clinic")
+        )
+        .order_by("-as_of", "-id")
+        .select_related("evaluated_by")[:1]
+    )
+)
+_EVALUATION_ACKNOWLEDGMENTS = CompiledRead(
+    lambda: _ACKNOWLEDGMENTS.queryset.filter(
+        evaluation_id=slot(CautionAcknowledgment, "evaluation")
+    )
+)
+
+
 @shared_read
 def latest_evaluation(patient: Patient) -> Evaluation | None:
     """The patient's latest evaluation (by evaluation time, then by id), acknowledgments
     prefetched; None if the patient was never evaluated. No permission check, no audit."""
-    return (
-        Evaluation.objects.filter(patient=patient, clinic_id=patient.clinic_id)
-        .order_by("-as_of", "-id")
-        .select_related("evaluated_by")
-        .prefetch_related(_ACKNOWLEDGMENTS)
-        .first()
-    )
+    evaluation = _LATEST_EVALUATION.first(patient=patient.pk, clinic=patient.clinic_id)
+    if evaluation is not None:
+        acknowledgments = _EVALUATION_ACKNOWLEDGMENTS.rows(evaluation=evaluation.pk)
+        attach_children([evaluation], "acknowledgments", acknowledgments, _ACKNOWLEDGMENTS.queryset)
+    return evaluation
 
 
 def acknowledged_codes(evaluation: Evaluation) -> set[str]:

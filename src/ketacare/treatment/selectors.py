@@ -22,7 +22,7 @@ from ketacare.accounts.permissions import Permission, has_permission, require_pe
 from ketacare.audit.services import record_read
 from ketacare.clinical.outcomes.definitions import DoseEvent
 from ketacare.clinical.session.rems import rems_form_due_at, rems_form_overdue
-from ketacare.compiled_reads import CompiledRead, Slot, slot
+from ketacare.compiled_reads import CompiledRead, Slot, attach_children, slot
 from ketacare.patients.models import Patient
 from ketacare.read_scope import shared_read
 from ketacare.treatment.models import (
@@ -36,22 +36,35 @@ from ketacare.treatment.models import (
 )
 
 
+def _sessions_with_dose():
+    return TreatmentSession.objects.select_related("dose").order_by("number")
+
+
+# The chart's courses and their sessions, compiled to SQL once per connection
+# (compiled_reads.py): the sessions are those of the patient's courses, as the prefetch of
+# ``Prefetch("sessions", _sessions_with_dose())`` would read them.
+_COURSES = CompiledRead(
+    lambda: (
+        Course.objects.filter(patient_id=slot(Course, "patient"))
+        .select_related("protocol_version")
+        .order_by("-start_at", "-id")
+    )
+)
+_COURSE_SESSIONS = CompiledRead(
+    lambda: _sessions_with_dose().filter(course__patient_id=slot(Course, "patient"))
+)
+
+
 @shared_read
 def courses_with_sessions(patient: Patient) -> list[Course]:
     """The patient's courses, newest first, with their protocol version and their sessions in
     order, each with its dose when one was given (``dose_given``): two queries. No permission
     check or audit: callers accessed the patient."""
-    return list(
-        Course.objects.filter(patient=patient)
-        .select_related("protocol_version")
-        .prefetch_related(
-            Prefetch(
-                "sessions",
-                queryset=TreatmentSession.objects.select_related("dose").order_by("number"),
-            )
-        )
-        .order_by("-start_at", "-id")
-    )
+    courses = _COURSES.rows(patient=patient.pk)
+    if courses:
+        sessions = _COURSE_SESSIONS.rows(patient=patient.pk)
+        attach_children(courses, "sessions", sessions, _sessions_with_dose())
+    return courses
 
 
 def dose_given(session: TreatmentSession) -> DoseAdministration | None:
