@@ -62,3 +62,66 @@ def test_the_vitals_lock_needs_a_transaction_and_the_clinic(
     monkeypatch.setattr(connection, "get_autocommit", lambda: True)
     with pytest.raises(TransactionManagementError):  # and when already compiled
         _LOCK_FOR_VITALS.first(id=session.pk, clinic=nurse.clinic_id)
+
+
+def _as_prefetched(courses):
+    return [
+        (c.pk, c.protocol_version_id, [(s.pk, s.number, s.course_id) for s in c.sessions.all()])
+        for c in courses
+    ]
+
+
+def test_a_patients_courses_come_with_their_own_sessions_as_the_prefetch_gave_them(
+    prescriber, patient, django_assert_num_queries
+):
+    from django.db.models import Prefetch
+
+    from ketacare.treatment.models import Course, TreatmentSession
+    from ketacare.treatment.selectors import courses_with_sessions
+
+    first = scheduled_session(prescriber, patient)
+    second = scheduled_session(prescriber, patient)  # a second course of the same patient
+    prefetched = list(
+        Course.objects.filter(patient=patient)
+        .select_related("protocol_version")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=TreatmentSession.objects.select_related("dose").order_by("number"),
+            )
+        )
+        .order_by("-start_at", "-id")
+    )
+    with django_assert_num_queries(2):
+        courses = courses_with_sessions(patient)
+    with django_assert_num_queries(0):  # sessions, their course and (absent) dose: no query
+        assert _as_prefetched(courses) == _as_prefetched(prefetched)
+        sessions = [s for c in courses for s in c.sessions.all()]
+        assert {s.pk for s in sessions} == {first.pk, second.pk}
+        assert all(s.course is c for c in courses for s in c.sessions.all())
+        assert all(getattr(s, "dose", None) is None for s in sessions)
+        assert all(c.sessions.first() is not None for c in courses)
+
+
+def test_a_patient_with_no_course_reads_one_statement(patient, django_assert_num_queries):
+    from ketacare.treatment.selectors import courses_with_sessions
+
+    with django_assert_num_queries(1):
+        assert courses_with_sessions(patient) == []
+
+
+def test_the_current_plan_comes_with_its_components_and_their_owners(
+    therapist, patient, django_assert_num_queries
+):
+    from tests.support.clinic_records import plan_component
+
+    from ketacare.careplans.selectors import _current_plan
+
+    component_id = plan_component(therapist, patient)
+    with django_assert_num_queries(2):
+        plan = _current_plan(patient.pk)
+    with django_assert_num_queries(0):
+        components = list(plan.components.all())
+        assert [c.pk for c in components] == [component_id]
+        assert components[0].plan is plan
+        assert plan.patient == patient
