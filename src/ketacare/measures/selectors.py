@@ -165,14 +165,19 @@ def access_outcomes(actor: User, patient_id: int) -> OutcomeView:
 _SEVERITY_RANK = {"critical": 0, "high": 1, "warning": 2}
 
 
-def open_alerts(clinic_id: int) -> list[SafetyAlert]:
-    """A clinic's open safety alerts, most severe and oldest first. No permission check or
-    audit: for a caller that checked ACKNOWLEDGE_ALERT and audits the page it is part of."""
-    alerts = list(
-        SafetyAlert.objects.filter(clinic_id=clinic_id, status=AlertStatus.OPEN)
+_OPEN_ALERTS = CompiledRead(
+    lambda: (
+        SafetyAlert.objects.filter(clinic_id=slot(SafetyAlert, "clinic"), status=AlertStatus.OPEN)
         .select_related("patient", "assessment")
         .order_by("created_at", "id")
     )
+)
+
+
+def open_alerts(clinic_id: int) -> list[SafetyAlert]:
+    """A clinic's open safety alerts, most severe and oldest first. No permission check or
+    audit: for a caller that checked ACKNOWLEDGE_ALERT and audits the page it is part of."""
+    alerts = _OPEN_ALERTS.rows(clinic=clinic_id)
     alerts.sort(key=lambda a: _SEVERITY_RANK.get(a.severity, 9))
     return alerts
 

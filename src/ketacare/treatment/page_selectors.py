@@ -37,6 +37,7 @@ from ketacare.clinical.session.monitoring import esketamine_schedule, vitals_due
 from ketacare.clinical.session.policy import SessionPolicy
 from ketacare.clinical.session.states import SessionState
 from ketacare.clinical.session.vitals import predose_bp_limits
+from ketacare.compiled_reads import CompiledRead, Slot, slot
 from ketacare.measures import schedule as measures_schedule
 from ketacare.measures.models import Assessment
 from ketacare.measures.selectors import open_alerts, schedule_rules
@@ -291,6 +292,25 @@ def _next_step(session: TreatmentSession, pre_dose_vitals: bool, pre_dose_moaas:
     return session.end_reason or state.value.capitalize()
 
 
+def _scheduled_at(name: str) -> Slot:
+    return Slot(name, TreatmentSession._meta.get_field("scheduled_at"))
+
+
+# The board's sessions (today's, and any still in progress), compiled to SQL once per
+# connection (compiled_reads.py).
+_BOARD_SESSIONS = CompiledRead(
+    lambda: (
+        TreatmentSession.objects.filter(clinic_id=slot(TreatmentSession, "clinic"))
+        .filter(
+            Q(scheduled_at__gte=_scheduled_at("start"), scheduled_at__lt=_scheduled_at("end"))
+            | Q(state__in=[s.value for s in IN_PROGRESS])
+        )
+        .select_related("patient", "course", "course__protocol_version", "dose")
+        .order_by("chair", "scheduled_at", "id")
+    )
+)
+
+
 def clinic_day_board(actor: User, now: datetime) -> Board:
     """Today's sessions (and any still in progress) with what is due next, the observation
     timers, open safety alerts, assessments due and pending REMS forms. A fixed number of
@@ -299,14 +319,8 @@ def clinic_day_board(actor: User, now: datetime) -> Board:
     require_permission(actor, Permission.VIEW_PATIENT)
     clinical = has_permission(actor, Permission.VIEW_TREATMENT)
     day_start = start_of_clinic_day(now)
-    sessions = list(
-        TreatmentSession.objects.filter(clinic_id=actor.clinic_id)
-        .filter(
-            Q(scheduled_at__gte=day_start, scheduled_at__lt=day_start + timedelta(days=1))
-            | Q(state__in=[s.value for s in IN_PROGRESS])
-        )
-        .select_related("patient", "course", "course__protocol_version", "dose")
-        .order_by("chair", "scheduled_at", "id")
+    sessions = _BOARD_SESSIONS.rows(
+        clinic=actor.clinic_id, start=day_start, end=day_start + timedelta(days=1)
     )
     # The readings and ratings the board needs, as plain values (a board of 30 sessions has
     # a few hundred readings: model instances for them cost more than the query): each

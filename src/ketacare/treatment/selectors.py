@@ -250,17 +250,22 @@ class PendingRemsForm:
         return "ready_to_submit" if self.complete else "incomplete"
 
 
+_PENDING_REMS_FORMS = CompiledRead(
+    lambda: (
+        RemsForm.objects.filter(clinic_id=slot(RemsForm, "clinic"), submitted_at__isnull=True)
+        .select_related("session__patient")
+        .order_by("due_at", "id")
+    )
+)
+
+
 def pending_rems_forms(clinic: Any, as_of: datetime) -> list[PendingRemsForm]:
     """The clinic's REMS monitoring forms not yet marked submitted, oldest deadline first,
     each with its status and lateness at ``as_of`` (one query; no permission check or audit:
     call it from a view or selector that has checked the actor, e.g.
     ``list_pending_rems_forms``)."""
     clinic_id = getattr(clinic, "pk", clinic)
-    rows = (
-        RemsForm.objects.filter(clinic_id=clinic_id, submitted_at__isnull=True)
-        .select_related("session__patient")
-        .order_by("due_at", "id")
-    )
+    rows = _PENDING_REMS_FORMS.rows(clinic=clinic_id)
     pending = []
     for form in rows:
         patient = form.session.patient
