@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from tests.support.backend_client import register_backend
@@ -379,3 +381,48 @@ def test_a_job_whose_worker_stopped_fails_after_the_stale_interval(warehouse, sc
         assert bulk.tidy() == (1, 0)
         body = _outcome(_get(warehouse.token(), path), 500)
     assert "kick it off again" in body["issue"][0]["diagnostics"]
+
+
+def _poll_from_another_connection(token: str, path: str):
+    """A poll as the client's own request makes it: its own thread, its own connection."""
+
+    def poll():
+        try:
+            return _get(token, path)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(poll).result()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not os.environ.get("KETACARE_DATABASE_URL"), reason="the PostgreSQL pass of the suite"
+)
+def test_on_postgresql_every_type_is_read_in_one_read_only_snapshot_and_progress_still_shows(
+    warehouse, scored_patient, monkeypatch
+):
+    token = warehouse.token()
+    path = _status_path(_kick_off(token, _type="Patient,Observation"))
+    seen = {}
+    real = bulk.server.iter_ndjson
+
+    def spy(kind, *args, **kwargs):
+        with connection.cursor() as cursor:
+            # now() is the transaction's start: the same value means the same transaction.
+            cursor.execute(
+                "SELECT current_setting('transaction_isolation'),"
+                " current_setting('transaction_read_only'), now()"
+            )
+            seen[kind.name] = cursor.fetchone()
+        seen[f"{kind.name} poll"] = _poll_from_another_connection(token, path)["X-Progress"]
+        yield from real(kind, *args, **kwargs)
+
+    monkeypatch.setattr(bulk.server, "iter_ndjson", spy)
+    assert bulk.run_pending() == 1
+    assert seen["Patient"][:2] == ("repeatable read", "on")
+    assert seen["Observation"] == seen["Patient"]
+    assert seen["Observation poll"] == "running: Observation (2 of 2 types), 1 resources written"
+    assert _get(token, path).status_code == 200
+    assert BulkExportJob.objects.get().counts["Patient"] == 1

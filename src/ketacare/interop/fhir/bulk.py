@@ -29,18 +29,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -374,14 +377,65 @@ def _save_progress(job: BulkExportJob, counts: dict[str, int], current: str) -> 
         raise _Deleted
 
 
-def _write_all(job: BulkExportJob, folder: Path) -> tuple[list[dict], dict[str, int], int]:
+SaveProgress = Callable[[BulkExportJob, dict[str, int], str], None]
+
+
+def _progress_on(side: Any) -> SaveProgress:
+    """``_save_progress`` over ``side``, a connection of its own in autocommit: pollers see
+    each save at once while the export's reads stay in their snapshot transaction."""
+    meta = BulkExportJob._meta
+    qn = side.ops.quote_name
+    col = {name: qn(meta.get_field(name).column) for name in ("id", "state", "counts",
+           "current_type", "heartbeat_at")}  # fmt: skip
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {col['counts']} = %s::jsonb, "
+        f"{col['current_type']} = %s, {col['heartbeat_at']} = %s "
+        f"WHERE {col['id']} = %s AND {col['state']} = %s"
+    )
+
+    def save(job: BulkExportJob, counts: dict[str, int], current: str) -> None:
+        with side.cursor() as cursor:
+            cursor.execute(
+                sql, [json.dumps(counts), current, timezone.now(), job.pk, BulkExportState.RUNNING]
+            )
+            if cursor.rowcount == 0:
+                raise _Deleted
+
+    return save
+
+
+@contextmanager
+def _read_snapshot() -> Iterator[SaveProgress]:
+    """Every type of the export read from one snapshot of the database (PostgreSQL): one
+    REPEATABLE READ, READ ONLY transaction, so the types agree with each other (no
+    Observation of an Encounter committed between two types' reads) and, with the
+    ``updated <= transactionTime`` filter, with the manifest's ``transactionTime``. Inside
+    a transaction already (a caller's ``atomic``, the test suite's), the reads simply join
+    it. On SQLite each type is one statement, as before: its transactions here are
+    ``IMMEDIATE``, and one open for the whole export would hold the write lock that long."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield _save_progress
+        return
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield _progress_on(side)
+    finally:
+        side.close()
+
+
+def _write_all(
+    job: BulkExportJob, folder: Path, save_progress: SaveProgress
+) -> tuple[list[dict], dict[str, int], int]:
     counts: dict[str, int] = {}
     files: list[dict[str, Any]] = []
     patients: set[str] = set()
     for resource_type in job.types:
         kind = server.KINDS[resource_type]
         counts[resource_type] = 0
-        _save_progress(job, counts, resource_type)
+        save_progress(job, counts, resource_type)
         writer = _Writer(folder, resource_type)
         try:
             for line, patient in server.iter_ndjson(
@@ -396,7 +450,7 @@ def _write_all(job: BulkExportJob, folder: Path) -> tuple[list[dict], dict[str, 
                 if patient is not None:
                     patients.add(patient)
                 if counts[resource_type] % PROGRESS_EVERY == 0:
-                    _save_progress(job, counts, resource_type)
+                    save_progress(job, counts, resource_type)
         finally:
             writer.close()
         files.extend(writer.files)
@@ -417,7 +471,8 @@ def run_export(job_id: uuid.UUID) -> str:
     try:
         _private_dir(bulk_dir())
         _private_dir(folder)
-        files, counts, patients = _write_all(job, folder)
+        with _read_snapshot() as save_progress:
+            files, counts, patients = _write_all(job, folder, save_progress)
         with transaction.atomic():
             finished = timezone.now()
             done = BulkExportJob.objects.filter(pk=job.pk, state=BulkExportState.RUNNING).update(
