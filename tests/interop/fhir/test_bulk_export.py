@@ -426,3 +426,20 @@ def test_on_postgresql_every_type_is_read_in_one_read_only_snapshot_and_progress
     assert seen["Observation poll"] == "running: Observation (2 of 2 types), 1 resources written"
     assert _get(token, path).status_code == 200
     assert BulkExportJob.objects.get().counts["Patient"] == 1
+
+
+def test_a_type_with_more_resources_than_a_file_holds_is_split_into_full_files(
+    warehouse, scored_patient, monkeypatch
+):
+    monkeypatch.setattr(bulk, "FILE_LINES", 2)
+    monkeypatch.setattr(bulk, "WRITE_LINES", 3)  # a batch of lines crosses a file's end
+    token = warehouse.token()
+    manifest = _run_and_fetch(token, _kick_off(token, _type="Observation"))
+    counts = [entry["count"] for entry in manifest["output"]]
+    assert len(counts) >= 2
+    assert counts[:-1] == [2] * (len(counts) - 1)
+    assert 1 <= counts[-1] <= 2
+    lines = [_lines(token, entry["url"]) for entry in manifest["output"]]
+    assert [len(file) for file in lines] == counts
+    ids = [resource["id"] for file in lines for resource in file]
+    assert len(ids) == len(set(ids)) == sum(counts)
