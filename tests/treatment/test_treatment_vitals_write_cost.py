@@ -6,12 +6,15 @@ purpose."""
 
 from __future__ import annotations
 
-from django.db import connection
+import pytest
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import NORMAL_VITALS
+from ketacare.audit import services as audit_services
 from ketacare.audit.models import AuditEntry
+from ketacare.treatment import services
 from ketacare.treatment.models import VitalsReading
 
 # Savepoints only appear because the test runs inside a transaction; they are not counted.
@@ -67,4 +70,24 @@ def test_vitals_for_another_clinics_session_is_not_found_and_writes_nothing(
     session = esketamine_course.sessions[0]
     check = unchanged(VitalsReading)
     assert _post_vitals(api(outsider), session.pk).status_code == 404
+    check()
+
+
+def test_when_the_audit_entry_cannot_be_written_the_reading_is_not_recorded(
+    api, nurse, esketamine_course, unchanged, monkeypatch
+):
+    # The reading and its audit entry are one transaction (both INSERTs compiled once per
+    # connection): a reading never exists without the entry that says who recorded it.
+    session = esketamine_course.sessions[0]
+    assert api(nurse).post(f"/sessions/{session.pk}/check-in", {}).status_code == 200
+    check = unchanged(VitalsReading)
+
+    def audit_log_unavailable(entry):
+        raise DatabaseError("audit_auditentry: disk full")
+
+    monkeypatch.setattr(audit_services._INSERT_ENTRY, "insert", audit_log_unavailable)
+    with pytest.raises(DatabaseError):
+        services.record_vitals(
+            actor=nurse, session=session.pk, **NORMAL_VITALS, taken_at=timezone.now()
+        )
     check()

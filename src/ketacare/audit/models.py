@@ -43,6 +43,15 @@ def in_service_write() -> bool:
     return _service_write.get()
 
 
+def require_service_write(record: Any) -> None:
+    """``GuardedModel.save``'s check, also run by inserts that bypass ``save()``
+    (compiled_inserts.py)."""
+    if not in_service_write():
+        raise ImmutableRecordError(
+            f"{type(record).__name__} is a clinical record: write it through a service."
+        )
+
+
 class GuardedQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         if not in_service_write():
@@ -72,10 +81,7 @@ class GuardedModel(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not in_service_write():
-            raise ImmutableRecordError(
-                f"{type(self).__name__} is a clinical record: write it through a service."
-            )
+        require_service_write(self)
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import models
 from django.db.models import BigIntegerField, Func
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.audit.proofs import prove_consistency, prove_inclusion
 from ketacare.audit.sequencer import SealResult, seal
 from ketacare.audit.verification import LogProblem, LogVerification, verify_log
+from ketacare.compiled_inserts import CompiledInsert
 
 __all__ = [
     "GENESIS_HASH",
@@ -79,6 +80,14 @@ def _normalise(value: Any) -> Any:
     return fix(loaded)
 
 
+# Every audited request inserts an entry: its SQL is compiled once per connection
+# (compiled_inserts.py). On PostgreSQL the inserting transaction's id is computed in the INSERT.
+_INSERT_ENTRY = CompiledInsert(
+    AuditEntry,
+    expressions=lambda c: {"txid": CurrentTransactionId()} if c.vendor == "postgresql" else {},
+)
+
+
 def _target_parts(target: Any) -> tuple[str, str]:
     if isinstance(target, models.Model):
         return target._meta.label, str(target.pk)
@@ -121,11 +130,9 @@ def _append(
         user_agent=ctx.user_agent,
         request_id=ctx.request_id,
     )
-    if connection.vendor == "postgresql":
-        entry.txid = CurrentTransactionId()
     # One INSERT, in the caller's transaction (or its own, in autocommit): nothing is locked
     # that another request waits on. Its place in the log comes later, from the sequencer.
-    entry.save(force_insert=True)
+    _INSERT_ENTRY.insert(entry)
     return entry
 
 

@@ -57,7 +57,7 @@ from django.utils import timezone
 
 from ketacare.accounts.models import Role, User
 from ketacare.accounts.permissions import Permission, require_permission
-from ketacare.audit.models import AuditAction, service_write
+from ketacare.audit.models import AuditAction, require_service_write, service_write
 from ketacare.audit.services import record_refused, record_write
 from ketacare.clinical.dosing.dose import (
     check_cumulative_exposure,
@@ -93,6 +93,7 @@ from ketacare.clinical.session.rems import rems_form_due_at, rems_form_overdue
 from ketacare.clinical.session.states import SessionState, transition
 from ketacare.clinical.session.types import CareSetting
 from ketacare.clinical.session.vitals import Vitals, assess_vitals
+from ketacare.compiled_inserts import CompiledInsert
 from ketacare.consent.selectors import consent_gate_for
 from ketacare.controlled_substances import services as ledger_services
 from ketacare.patients.models import Patient
@@ -151,6 +152,8 @@ _ORDERING_CODES_FROM_CLEARANCE = frozenset(
     {"rems_setting_not_certified", "rems_patient_not_enrolled"}
 )
 _IN_PROGRESS = (S.CHECKED_IN, S.CLEARED, S.DOSING, S.OBSERVATION)
+# The busiest write's INSERT: compiled to SQL once per connection (compiled_inserts.py).
+_INSERT_READING = CompiledInsert(VitalsReading, guard=require_service_write)
 
 
 # --- shared helpers --------------------------------------------------------------------------
@@ -167,10 +170,13 @@ def _now(as_of: datetime | None) -> datetime:
     return as_of
 
 
-def _insert_with_known_references(row: Any, references: tuple[str, ...]) -> None:
+def _insert_with_known_references(
+    row: Any, references: tuple[str, ...], insert: CompiledInsert
+) -> None:
     """``save_validated`` for an insert whose foreign keys name rows this transaction has
     just read: every field, unique and check-constraint validation runs except the
-    existence query per foreign key in ``references`` (model errors still become 422)."""
+    existence query per foreign key in ``references`` (model errors still become 422).
+    ``insert`` is the model's compiled INSERT (the same row ``save()`` would write)."""
     try:
         row.clean_fields(exclude=set(references))
         row.clean()
@@ -179,7 +185,7 @@ def _insert_with_known_references(row: Any, references: tuple[str, ...]) -> None
     except ValidationError as exc:
         raise validation_to_clinical(exc) from exc
     with service_write():
-        row.save(force_insert=True)
+        insert.insert(row)
 
 
 def _not_after(when: datetime, now: datetime, field: str) -> None:
@@ -598,7 +604,7 @@ def record_vitals(
     # The three foreign keys were just read in this transaction (the session row is locked,
     # its clinic is the row's, the actor is the authenticated user), so full_clean's
     # existence query for each is skipped; the database's constraints still hold them.
-    _insert_with_known_references(row, ("clinic", "created_by", "session"))
+    _insert_with_known_references(row, ("clinic", "created_by", "session"), _INSERT_READING)
     record_write(
         actor=actor,
         action=AuditAction.CREATE,
