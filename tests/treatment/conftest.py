@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from tests.support.vitals import NORMAL_VITALS
 
 from ketacare.audit.models import service_write
 from ketacare.protocols.selectors import get_active_protocol_version
@@ -179,15 +180,6 @@ def iv_course(clinic_policy, consent_for, evaluate, weight, prescriber, patient)
         protocol_code="iv_racemic_elektd",
         start_at=timezone.now(),
     )
-
-
-NORMAL_VITALS = {
-    "systolic_mmhg": 124,
-    "diastolic_mmhg": 78,
-    "heart_rate_bpm": 72,
-    "spo2_percent": 98,
-    "respiratory_rate_per_min": 14,
-}
 
 
 @pytest.fixture

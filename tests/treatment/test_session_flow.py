@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from tests.support.vitals import NORMAL_VITALS
 
 from ketacare.audit.models import AuditEntry
 from ketacare.clinical.errors import GateBlocked
@@ -18,13 +19,6 @@ from ketacare.treatment.services import (
 )
 
 CADSS_ZERO = [0] * 23
-NORMAL_VITALS = {
-    "systolic_mmhg": 124,
-    "diastolic_mmhg": 78,
-    "heart_rate_bpm": 72,
-    "spo2_percent": 98,
-    "respiratory_rate_per_min": 14,
-}
 
 
 def _dose_esketamine(actor, session, mg="56", gap_min=5):

@@ -10,8 +10,8 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from tests.support.vitals import NORMAL_VITALS
 
-from conftest import NORMAL_VITALS
 from ketacare.audit import services as audit_services
 from ketacare.audit.models import AuditEntry
 from ketacare.treatment import services
