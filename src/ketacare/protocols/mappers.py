@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -262,6 +263,38 @@ def protocol_from_data(data: dict[str, Any]) -> Protocol:
             "invalid_protocol", "The protocol data is incomplete or malformed.", {"error": str(exc)}
         ) from exc
     return validate_protocol(protocol)
+
+
+# Protocols built from their stored JSON, by protocol version id: (a copy of the JSON, the
+# clinic's observation minimums, the protocol). A version's parameters never change once
+# stored (protocols/services.py supersedes, it does not edit), but the entry is still only used
+# while both are equal to the caller's: a row changed by any means takes effect on its next
+# read. (== counts 60 and 60.0 as the same; every number the build takes from them is the same
+# either way.) Protocol is frozen all the way down, so one instance can be shared between
+# requests and threads.
+_PROTOCOLS_BY_VERSION: dict[int, tuple[dict[str, Any], tuple[Any, ...] | None, Protocol]] = {}
+_PROTOCOLS_BY_VERSION_MAX = 512
+_OBSERVATION_KEY_NAMES = tuple(OBSERVATION_KEYS.values())
+
+
+def protocol_for_version(
+    version_id: int, data: dict[str, Any], policy_values: dict[str, Any] | None
+) -> Protocol:
+    """``protocol_for_clinic`` for a stored protocol version, built once while its JSON and the
+    clinic's observation minimums stay as they are (the build and validation are the same)."""
+    minimums = (
+        None
+        if policy_values is None
+        else tuple(policy_values.get(k) for k in _OBSERVATION_KEY_NAMES)
+    )
+    hit = _PROTOCOLS_BY_VERSION.get(version_id)
+    if hit is not None and hit[1] == minimums and hit[0] == data:
+        return hit[2]
+    protocol = protocol_for_clinic(data, policy_values)  # raises on bad data: nothing kept
+    if len(_PROTOCOLS_BY_VERSION) >= _PROTOCOLS_BY_VERSION_MAX:
+        _PROTOCOLS_BY_VERSION.clear()
+    _PROTOCOLS_BY_VERSION[version_id] = (copy.deepcopy(data), minimums, protocol)
+    return protocol
 
 
 def protocol_for_clinic(data: dict[str, Any], policy_values: dict[str, Any] | None) -> Protocol:

@@ -40,7 +40,7 @@ from ketacare.measures.selectors import list_patient_alerts, patient_assessments
 from ketacare.patients.models import Patient
 from ketacare.protocols.mappers import (
     dosing_policy_from,
-    protocol_for_clinic,
+    protocol_for_version,
     session_drug,
     session_policy_for,
     session_route,
@@ -136,7 +136,7 @@ def setup_for(version: ProtocolVersion) -> Setup:
     protocol's observation minimum and the session thresholds come from the same values)."""
     values = get_clinic_policy_values(version.clinic_id)
     setting = CareSetting((values or {}).get("care_setting", CareSetting.OUTPATIENT.value))
-    return Setup(protocol_for_clinic(version.parameters, values), values, setting)
+    return Setup(protocol_for_version(version.id, version.parameters, values), values, setting)
 
 
 def consent_for(patient: Patient, protocol: Protocol, now: datetime) -> tuple[bool, str | None]:
