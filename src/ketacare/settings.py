@@ -78,8 +78,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: every response but a static file is marked no-store (patient data).
     "ketacare.web.headers.NoStoreMiddleware",
-    # Content-Security-Policy on every response (django-csp; the policy is below).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy on every response (django-csp; the policy is below), its
+    # header built once from settings (web/headers.py).
+    "ketacare.web.headers.ContentSecurityPolicyMiddleware",
     # /api/v1 answers every failure (404, 405, 500 ...) as {"code", "message", "details"}.
     "ketacare.api.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
