@@ -221,6 +221,7 @@ class BoardRow:
     rems_pending: PendingRemsForm | None = None
     problem: str = ""
     text: Any = None  # the row's link and labels as shown (treatment.presenters.BoardRowText)
+    html: str = ""  # the row's <tr> as shown (treatment.presenters.row_html)
 
     @property
     def changes_key(self) -> str:

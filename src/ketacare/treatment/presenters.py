@@ -6,14 +6,22 @@ The words, codes, links and markup are the very ones the template tags give
 (``web.templatetags.present.named``, ``web.presenters``); a protocol's name is worked out
 once per protocol version on the page, not once per row. Nothing here reads the database
 or decides anything: it presents a ``page_selectors.Board``.
+
+Each session row's ``<tr>`` is built here too (``row_html``), with ``format_html`` escaping
+every value as the template would: the row had some 25 variable, ``if`` and ``for`` nodes,
+and at 35-50 rows the template engine's per-node cost was half the page's CPU. The
+observation timer, shown on the few rows in dosing or observation, is still the shared
+``treatment/_timer.html`` (the run sheet shows it too).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from ketacare.treatment.page_selectors import Board, BoardRow
 from ketacare.web import presenters
@@ -34,9 +42,100 @@ class BoardRowText:
 def present_board(board: Board) -> Board:
     """Set ``row.text`` on every row of ``board`` (returned for convenience)."""
     protocols: dict[tuple, SafeString] = {}
+    timer = get_template("treatment/_timer.html")
     for row in board.rows:
         row.text = _row_text(row, protocols)
+        row.html = row_html(row, timer)
     return board
+
+
+def _plural(n: int) -> str:
+    return "" if n == 1 else "s"  # Django's ``pluralize`` with its default suffix
+
+
+def row_html(row: BoardRow, timer) -> SafeString:
+    """The row's ``<tr>`` as the board's template showed it, byte for byte."""
+    text, session = row.text, row.session
+    attrs = format_html(
+        '<tr data-session="{}" data-version="{}" data-name="{}"{}>',
+        session.pk,
+        row.changes_key,
+        text.name,
+        mark_safe(' data-overdue class="row-overdue"') if row.overdue else "",
+    )
+    due = format_html("{}\n                ", row.next_step)
+    if row.next_check:
+        check = row.next_check
+        due += format_html(
+            "<br>Vitals check {} min after the dose: {}, at {}",
+            check.minutes_after_start,
+            check.status,
+            presenters.clock(check.due_at),
+        )
+    due += mark_safe("\n                ")
+    if row.overdue_checks:
+        due += format_html(
+            '<br><strong class="badge danger overdue" data-overdue-readings="{}">'
+            '<span aria-hidden="true">⚠</span> Overdue: {} vitals check{} missed</strong>',
+            row.overdue_checks,
+            row.overdue_checks,
+            _plural(row.overdue_checks),
+        )
+    due += mark_safe("\n                ")
+    if row.problem:
+        due += format_html('<br><span class="warning">{}</span>', row.problem)
+    observation = (
+        timer.render({"timer": row.timer})
+        if row.timer
+        else mark_safe('<span class="muted">—</span>')
+    )
+    alerts = format_html_join(
+        "", '<span class="badge danger">Alert: {}</span> ', ((a,) for a in text.alerts)
+    )
+    assessments = format_html_join(
+        "", '<span class="badge warn">{} due</span> ', ((d,) for d in text.assessments)
+    )
+    rems, paperwork = row.rems_pending, mark_safe("")
+    if rems and rems.overdue:
+        paperwork = format_html(
+            '<span class="badge danger overdue" data-overdue-rems><span aria-hidden="true">'
+            "⚠</span> REMS form overdue by {} day{}</span>",
+            rems.days_overdue,
+            _plural(rems.days_overdue),
+        )
+    elif rems:
+        paperwork = format_html(
+            '<span class="badge">REMS form to submit by {}</span>', presenters.day(rems.due_at)
+        )
+    return format_html(
+        "{}\n"
+        '              <td data-label="Time">{}<span class="change-note" hidden></span></td>\n'
+        '              <td data-label="Patient"><a href="{}">{}</a><br>'
+        '<small class="muted">{} · session {}</small></td>\n'
+        '              <td data-label="State"><span class="badge state state-{}">{}</span></td>\n'
+        '              <td data-label="Due next">{}\n'
+        "              </td>\n"
+        '              <td data-label="Observation">{}</td>\n'
+        '              <td data-label="Flags">\n'
+        "                {}\n"
+        "                {}\n"
+        "                {}\n"
+        "              </td>\n"
+        "            </tr>",
+        attrs,
+        text.time,
+        text.url,
+        text.name,
+        text.protocol,
+        session.number,
+        session.state,
+        text.state,
+        due,
+        observation,
+        alerts,
+        assessments,
+        paperwork,
+    )
 
 
 def _row_text(row: BoardRow, protocols: dict[tuple, SafeString]) -> BoardRowText:
