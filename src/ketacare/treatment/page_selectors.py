@@ -260,6 +260,7 @@ class Board:
     # False for front desk: appointments and check-in state only (no timers, vitals checks,
     # assessments due or REMS paperwork: those need VIEW_TREATMENT).
     clinical: bool = True
+    due_items: list[str] = field(default_factory=list)  # treatment.presenters.due_item each
 
     @property
     def chairs(self) -> list[tuple[str, list[BoardRow]]]:

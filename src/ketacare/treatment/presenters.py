@@ -46,7 +46,26 @@ def present_board(board: Board) -> Board:
     for row in board.rows:
         row.text = _row_text(row, protocols)
         row.html = row_html(row, timer)
+    scales: dict[str, SafeString] = {}
+    board.due_items = [due_item(patient, due, scales) for patient, due in board.assessments_due]
     return board
+
+
+def due_item(patient, due, scales: dict[str, SafeString]) -> SafeString:
+    """The patient's ``<li>`` in the board's "Assessments due", as its template showed it."""
+    for d in due:
+        if d.instrument not in scales:
+            scales[d.instrument] = named("scale", d.instrument)
+    shown = "; ".join(
+        _html("{} ({})", scales[d.instrument], presenters.readable_text(d.reason)) for d in due
+    )
+    return _html(
+        '<li><a href="{}">{}, {}</a>: {}</li>',
+        reverse("web:patient_chart", args=[patient.pk]),
+        patient.family_name,
+        patient.given_name,
+        SafeString(shown),
+    )
 
 
 def _html(template: str, *args) -> SafeString:
