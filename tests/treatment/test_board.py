@@ -119,3 +119,21 @@ def test_every_board_cell_carries_its_column_name_for_the_phone_layout(
     row = _row(client.get("/board/").content.decode(), esketamine_session.pk)
     labels = re.findall(r'<td data-label="([^"]+)"', row)
     assert labels == ["Time", "Patient", "State", "Due next", "Observation", "Flags"]
+
+
+def test_a_name_with_markup_in_it_is_shown_as_text_on_the_board(client, nurse, esketamine_session):
+    # The board's rows are built in Python (treatment/presenters.py), not by the template's
+    # autoescape: a name typed with markup at the front desk must stay text there too.
+    from ketacare.audit.models import service_write
+    from ketacare.patients.models import Patient
+
+    with service_write():
+        Patient.objects.filter(pk=esketamine_session.patient_id).update(
+            given_name='<img src=x onerror="alert(1)">', family_name="O'Brien & <b>Co</b>"
+        )
+    client.force_login(nurse)
+    row = _row(client.get("/board/").content.decode(), esketamine_session.pk)
+    assert "<img" not in row
+    assert "<b>" not in row
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in row
+    assert "O&#x27;Brien &amp; &lt;b&gt;Co&lt;/b&gt;" in row
