@@ -69,21 +69,8 @@ def test_the_kept_build_does_not_follow_a_later_change_to_the_callers_dict():
 
 
 @pytest.mark.django_db
-def test_a_session_setup_reads_the_protocol_row_as_it_is_now(clinic_admin):
-    record_clinic_policy(
-        actor=clinic_admin,
-        values={
-            "weight_max_age_days": 90,
-            "plausible_weight_min_kg": "35",
-            "plausible_weight_max_kg": "250",
-            "syringe_increment_ml": "0.1",
-            "spo2_min_percent": 92,
-            "predose_vitals_max_age_min": 60,
-            "predischarge_vitals_max_age_min": 30,
-            "vitals_tolerance_min": 10,
-            **POLICY,
-        },
-    )
+def test_a_session_setup_reads_the_protocol_row_as_it_is_now(clinic_admin, policy_values):
+    record_clinic_policy(actor=clinic_admin, values=policy_values)
     ensure_standard_protocols(clinic=clinic_admin.clinic)
     version = get_active_protocol_version(clinic_admin.clinic_id, IV_ELEKT_D.code)
     before = setup_for(version).protocol.dose_rule.soft_limit_mg_per_kg
