@@ -84,3 +84,10 @@ def demo_clinic(db):
 
     seed_demo_clinic(password="demo-password-for-tests")
     return {name: User.objects.get(username=name) for name in DEMO_USERNAMES}
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    """A data directory of the test's own (Bulk export files are written under it)."""
+    settings.DATA_DIR = tmp_path / "data"
+    return settings.DATA_DIR

@@ -25,15 +25,9 @@ from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.interop.fhir import bulk
 from ketacare.interop.models import BulkExportJob, BulkExportState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_dir")]
 
 KICK_OFF_HEADERS = {"Accept": "application/fhir+json", "Prefer": "respond-async"}
-
-
-@pytest.fixture(autouse=True)
-def data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path / "data"
-    return settings.DATA_DIR
 
 
 @pytest.fixture

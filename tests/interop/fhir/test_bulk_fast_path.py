@@ -21,15 +21,9 @@ from ketacare.interop.fhir import bulk, server
 from ketacare.interop.fhir.bulk_rows import FAST_PATHS, patient_of
 from ketacare.interop.models import BulkExportJob
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_dir")]
 
 KICK_OFF = {"HTTP_ACCEPT": "application/fhir+json", "HTTP_PREFER": "respond-async"}
-
-
-@pytest.fixture(autouse=True)
-def data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path / "data"
-    return settings.DATA_DIR
 
 
 def _export(
